@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class MetricsConfig(AppConfig):
+    name = "metrics"
+    verbose_name = "Metrics and readings"
+
+    def ready(self):
+        from .roles import sync_roles
+
+        post_migrate.connect(sync_roles, sender=self)
+        post_migrate.connect(ensure_totals, sender=self)
+
+
+def ensure_totals(**kwargs):
+    """"All districts" and "All students" are real rows, so the unique constraint on
+    (metric, period, district, group) needs no NULLs. Re-created after every migrate
+    and flush, so no database is ever without them."""
+    from .models import District, StudentGroup
+
+    District.objects.get_or_create(
+        is_total=True, defaults={"code": "all", "name": "All districts (county-wide)"}
+    )
+    StudentGroup.objects.get_or_create(
+        is_total=True, defaults={"code": "all", "name": "All students"}
+    )

@@ -1,0 +1,184 @@
+"""Load a plan and its figures from the YAML files in fixtures/.
+
+Objects are matched on their stable codes (plan slug, pillar slug, metric code,
+reading period/district/group), so loading the same files twice changes nothing
+and loading a corrected file updates in place. All of it runs in one transaction:
+one bad entry and nothing is written.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
+
+from .models import Metric
+from .services import reading_record
+
+PLAN_FILE = "plan.yaml"
+FIGURES_GLOB = "figures-*.yaml"
+
+METRIC_FIELDS = (
+    "name", "definition", "unit", "scale_min", "scale_max", "direction", "accumulation",
+    "frequency", "data_source", "baseline_value", "baseline_period", "target_value",
+    "target_period",
+)
+
+
+class LoadError(Exception):
+    """A fixture entry that cannot be loaded; the message says which and why."""
+
+
+def load_directory(path):
+    """Load plan.yaml and every figures-*.yaml of `path`; return (plan, counts)."""
+    path = Path(path)
+    with transaction.atomic():
+        plan = load_plan(_read(path / PLAN_FILE))
+        readings = 0
+        metrics = 0
+        for figures in sorted(path.glob(FIGURES_GLOB)):
+            m, r = load_figures(_read(figures), where=figures.name)
+            metrics += m
+            readings += r
+    return plan, {"metrics": metrics, "readings": readings}
+
+
+def _read(path):
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LoadError(f"{path}: {exc}") from exc
+
+
+def _save(obj, where):
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise LoadError(f"{where}: {exc.message_dict}") from exc
+    obj.save()
+    return obj
+
+
+def _upsert(model, where, lookup, values):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup)
+    elif all(_same(getattr(obj, name), value) for name, value in values.items()):
+        return obj  # unchanged: re-loading writes nothing and records no history
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return _save(obj, where)
+
+
+def _same(current, new):
+    if isinstance(current, Decimal) and new is not None:
+        try:
+            return current == Decimal(str(new))
+        except ArithmeticError:
+            return False
+    return current == new
+
+
+def load_plan(data):
+    spec = data["plan"]
+    plan = _upsert(
+        StrategicPlan, "plan", {"slug": spec["slug"]},
+        {
+            "organisation": spec["organisation"],
+            "name": spec["name"],
+            "start_year": spec["start_year"],
+            "end_year": spec["end_year"],
+            "mission": spec.get("mission", ""),
+            "vision": spec.get("vision", ""),
+            "values": "\n".join(spec.get("values", [])),
+            "introduction": spec.get("introduction", ""),
+            "is_synthetic": spec.get("is_synthetic", False),
+        },
+    )
+    for p in data.get("pillars", []):
+        where = f"pillar {p['slug']}"
+        pillar = _upsert(
+            Pillar, where, {"plan": plan, "slug": p["slug"]},
+            {"order": p["order"], "name": p["name"], "commitment": p["commitment"]},
+        )
+        for pa_order, pa in enumerate(p.get("priority_areas", []), start=1):
+            area = _upsert(
+                PriorityArea, f"{where} / priority area {pa['code']}",
+                {"pillar": pillar, "code": pa["code"]},
+                {"order": pa_order, "name": pa["name"], "description": pa.get("description", "")},
+            )
+            for goal_order, g in enumerate(pa.get("goals", []), start=1):
+                _upsert(
+                    Goal, f"{where} / goal {g['code']}",
+                    {"priority_area": area, "code": g["code"]},
+                    {"order": goal_order, "statement": g["statement"]},
+                )
+    pillars = {pillar.slug: pillar for pillar in plan.pillars.all()}
+    for prog in data.get("programs", []):
+        _upsert(
+            Program, f"program {prog['slug']}", {"plan": plan, "slug": prog["slug"]},
+            {
+                "name": prog["name"],
+                "description": prog.get("description", ""),
+                "pillar": _lookup(pillars, prog.get("pillar"), f"program {prog['slug']}"),
+            },
+        )
+    return plan
+
+
+def _lookup(table, key, where):
+    if key in (None, ""):
+        return None
+    try:
+        return table[key]
+    except KeyError:
+        raise LoadError(f"{where}: unknown reference {key!r}") from None
+
+
+def load_figures(data, where="figures"):
+    plan = StrategicPlan.objects.get(slug=data["plan"])
+    pillars = {p.slug: p for p in plan.pillars.all()}
+    areas = {
+        (a.pillar.slug, a.code): a
+        for a in PriorityArea.objects.filter(pillar__plan=plan).select_related("pillar")
+    }
+    goals = {
+        (g.priority_area_id, g.code): g
+        for g in Goal.objects.filter(priority_area__pillar__plan=plan)
+    }
+    programs = {p.slug: p for p in plan.programs.all()}
+    readings = 0
+    for m in data.get("metrics", []):
+        here = f"{where}: metric {m.get('code')}"
+        pillar = _lookup(pillars, m.get("pillar"), here)
+        area = _lookup(areas, (m.get("pillar"), m["priority_area"]), here) if m.get(
+            "priority_area") else None
+        goal = _lookup(goals, (area.pk if area else None, m["goal"]), here) if m.get(
+            "goal") else None
+        values = {field: m[field] for field in METRIC_FIELDS if m.get(field) is not None}
+        values.update(
+            pillar=pillar, priority_area=area, goal=goal,
+            program=_lookup(programs, m.get("program"), here),
+            is_headline=bool(m.get("headline_label")),
+            headline_label=m.get("headline_label") or "",
+            headline_order=m.get("headline_order"),
+        )
+        metric = _upsert(Metric, here, {"plan": plan, "code": m["code"]}, values)
+        for r in m.get("readings", []):
+            try:
+                reading_record(
+                    metric=metric,
+                    period=str(r["period"]),
+                    value=str(r["value"]),
+                    qualifier=r.get("qualifier") or "",
+                    note=r.get("note") or "",
+                    source_text=r.get("source") or "",
+                    is_derived=bool(r.get("derived")),
+                )
+            except ValidationError as exc:
+                raise LoadError(f"{here} {r.get('period')}: {exc.message_dict}") from exc
+            readings += 1
+    return len(data.get("metrics", [])), readings

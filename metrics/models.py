@@ -1,0 +1,387 @@
+"""Metrics of the plan and their readings, by district and student group."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
+
+from .periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
+from .units import DECIMAL_PLACES, MAX_DIGITS, Qualifier, Unit, format_figure, validate_value
+
+SLUG_HELP = "Lower-case letters, digits and hyphens; stable, used in URLs, imports and exports."
+
+
+class Dimension(models.Model):
+    """A way to slice readings. The whole (all districts, all students) is a real row."""
+
+    code = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200, unique=True)
+    is_total = models.BooleanField(
+        default=False, help_text="The row that stands for the whole (county-wide, all students)."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-is_total", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DimensionQuerySet(models.QuerySet):
+    def total(self):
+        return self.get(is_total=True)
+
+
+class District(Dimension):
+    objects = DimensionQuerySet.as_manager()
+
+    class Meta(Dimension.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_total"],
+                condition=Q(is_total=True),
+                name="one_county_wide_district",
+                violation_error_message="Only one district row may stand for all districts.",
+            ),
+        ]
+
+
+class StudentGroup(Dimension):
+    objects = DimensionQuerySet.as_manager()
+
+    class Meta(Dimension.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_total"],
+                condition=Q(is_total=True),
+                name="one_all_students_group",
+                violation_error_message="Only one student group may stand for all students.",
+            ),
+        ]
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Accumulation(models.TextChoices):
+    PER_PERIOD = "per_period", "Per period"
+    CUMULATIVE = "cumulative", "Cumulative (running total)"
+
+
+class Frequency(models.TextChoices):
+    ANNUAL = "annual", "Annual"
+    QUARTERLY = "quarterly", "Quarterly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Level(models.TextChoices):
+    PLAN = "plan", "Plan-wide"
+    PILLAR = "pillar", "Pillar"
+    PRIORITY_AREA = "priority_area", "Priority area"
+    GOAL = "goal", "Goal"
+
+
+class MetricQuerySet(models.QuerySet):
+    def headlines(self):
+        return self.filter(is_headline=True).order_by("pillar__order", "headline_order")
+
+
+class Metric(models.Model):
+    plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="metrics")
+    # A metric sits at its most specific level; the levels above are kept too so
+    # that "all metrics of a pillar" is one indexed filter, not a walk of the tree.
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+    priority_area = models.ForeignKey(
+        PriorityArea, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.PROTECT, null=True, blank=True, related_name="metrics"
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="metrics"
+    )
+    code = models.SlugField(max_length=100, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.COUNT)
+    scale_min = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True,
+        help_text="Rating: the lowest point of the scale (0 when empty).",
+    )
+    scale_max = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True,
+        help_text="Rating: the top of the scale (5 for 4.7/5). Rank: how many were ranked.",
+    )
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    accumulation = models.CharField(
+        max_length=20, choices=Accumulation.choices, default=Accumulation.PER_PERIOD
+    )
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.ANNUAL)
+    baseline_value = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+    baseline_period = models.CharField(max_length=20, blank=True, help_text=PERIOD_FORMATS_HELP)
+    target_value = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
+    )
+    target_period = models.CharField(max_length=20, blank=True, help_text=PERIOD_FORMATS_HELP)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="owned_metrics",
+        help_text="Data stewards who keep this metric up to date.",
+    )
+    data_source = models.CharField(max_length=300, blank=True)
+    is_headline = models.BooleanField(
+        default=False, help_text="A big-number callout of its pillar in the annual report."
+    )
+    headline_label = models.CharField(max_length=200, blank=True)
+    headline_order = models.PositiveSmallIntegerField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MetricQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "pillar__order", "code"]
+        permissions = [("set_target", "Can set a metric's target, baseline and thresholds")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="metric_code_unique_in_plan",
+                violation_error_message="Another metric of this plan already has this code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(goal__isnull=True) | Q(priority_area__isnull=False),
+                name="metric_goal_needs_priority_area",
+                violation_error_message="A metric under a goal names the goal's priority area.",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_area__isnull=True) | Q(pillar__isnull=False),
+                name="metric_priority_area_needs_pillar",
+                violation_error_message="A metric under a priority area names its pillar.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=Unit.values),
+                name="metric_unit_known",
+                violation_error_message="Unknown unit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values),
+                name="metric_direction_known",
+                violation_error_message="Unknown direction.",
+            ),
+            models.CheckConstraint(
+                condition=Q(accumulation__in=Accumulation.values),
+                name="metric_accumulation_known",
+                violation_error_message="Unknown accumulation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values),
+                name="metric_frequency_known",
+                violation_error_message="Unknown update frequency.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit=Unit.RATING) | Q(scale_max__isnull=False),
+                name="metric_rating_has_scale",
+                violation_error_message="A rating needs the top of its scale.",
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_max__gt=F("scale_min")),
+                name="metric_scale_ordered",
+                violation_error_message="The top of the scale must be above its bottom.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_headline=False) | ~Q(headline_label=""),
+                name="metric_headline_has_label",
+                violation_error_message="A headline figure needs its callout label.",
+            ),
+        ]
+        indexes = [models.Index(fields=["pillar", "is_headline"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("pillars:metric", kwargs={"plan": self.plan.slug, "code": self.code})
+
+    @property
+    def level(self):
+        if self.goal_id:
+            return Level.GOAL
+        if self.priority_area_id:
+            return Level.PRIORITY_AREA
+        if self.pillar_id:
+            return Level.PILLAR
+        return Level.PLAN
+
+    def validate_value(self, value, field="value"):
+        return validate_value(
+            self.unit, value, scale_min=self.scale_min, scale_max=self.scale_max, field=field
+        )
+
+    def validate_period(self, text, field="period"):
+        """Parse `text` and check the period lies inside this metric's plan."""
+        try:
+            period = Period.parse(text)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from None
+        plan = self.plan
+        if not period.within(plan.starts_on, plan.ends_on):
+            raise ValidationError(
+                {field: f"{period} is outside the plan {plan.span_label}: use a period from "
+                        f"{plan.school_years[0]} to {plan.school_years[-1]}."},
+                code="period_outside_plan",
+            )
+        return period
+
+    def format(self, value, qualifier=""):
+        return format_figure(value, self.unit, qualifier=qualifier, scale_max=self.scale_max)
+
+    def clean(self):
+        errors = {}
+        self._clean_levels(errors)
+        if self.unit == Unit.RATING and self.scale_max is None:
+            errors["scale_max"] = "A rating needs the top of its scale (5 for a rating out of 5)."
+        if None not in (self.scale_min, self.scale_max) and self.scale_max <= self.scale_min:
+            errors["scale_max"] = "The top of the scale must be above its bottom."
+        if self.is_headline and not self.headline_label:
+            errors["headline_label"] = "A headline figure needs the label printed under it."
+        if self.plan_id:
+            for value_field, period_field in (
+                ("baseline_value", "baseline_period"),
+                ("target_value", "target_period"),
+            ):
+                self._clean_pair(errors, value_field, period_field)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_levels(self, errors):
+        if self.goal_id and self.goal.priority_area_id != self.priority_area_id:
+            errors["goal"] = "This goal belongs to another priority area than the one chosen."
+        if self.priority_area_id and self.priority_area.pillar_id != self.pillar_id:
+            errors["priority_area"] = "This priority area belongs to another pillar."
+        if self.pillar_id and self.plan_id and self.pillar.plan_id != self.plan_id:
+            errors["pillar"] = "This pillar belongs to another plan."
+        if self.program_id and self.plan_id and self.program.plan_id != self.plan_id:
+            errors["program"] = "This program belongs to another plan."
+
+    def _clean_pair(self, errors, value_field, period_field):
+        value = getattr(self, value_field)
+        period = getattr(self, period_field)
+        if value is not None and value_field not in errors:
+            try:
+                self.validate_value(value, field=value_field)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        if period:
+            try:
+                setattr(self, period_field, str(self.validate_period(period, period_field)))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        if value is not None and not period:
+            errors[period_field] = "Say which period this value is for. " + PERIOD_FORMATS_HELP
+
+
+class Reading(models.Model):
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
+    period = models.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
+    # Derived from `period` on save so that readings sort and filter by date.
+    period_start = models.DateField(editable=False)
+    period_end = models.DateField(editable=False)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="readings")
+    student_group = models.ForeignKey(
+        StudentGroup, on_delete=models.PROTECT, related_name="readings"
+    )
+    value = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    qualifier = models.CharField(
+        max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE,
+        help_text="How the report qualifies the figure: over 9,018; nearly 10,000; 50+.",
+    )
+    is_derived = models.BooleanField(
+        default=False, help_text="Computed by us from other figures, not stated by the source."
+    )
+    note = models.TextField(blank=True)
+    source_text = models.TextField(
+        blank=True, help_text="The source's own words for this figure, quoted exactly."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="readings_entered",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["metric", "-period_start", "district", "student_group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "period", "district", "student_group"],
+                name="one_reading_per_metric_period_district_group",
+                violation_error_message=(
+                    "There is already a reading of this metric for this period, district and "
+                    "student group: correct that one instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX),
+                name="reading_period_format",
+                violation_error_message=PERIOD_FORMATS_HELP,
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="reading_period_ordered",
+                violation_error_message="A period ends after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values),
+                name="reading_qualifier_known",
+                violation_error_message="Unknown qualifier.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "district", "student_group", "-period_start"]),
+        ]
+
+    def __str__(self):
+        return f"{self.metric.code} {self.period}: {self.display_value}"
+
+    def save(self, *args, **kwargs):
+        # Always re-derived: a corrected period must move its dates with it.
+        self.set_period(Period.parse(self.period))
+        super().save(*args, **kwargs)
+
+    @property
+    def display_value(self):
+        return self.metric.format(self.value, self.qualifier)
+
+    def clean(self):
+        errors = {}
+        if self.metric_id is not None or "metric" in self._state.fields_cache:
+            metric = self.metric
+            if self.period:
+                try:
+                    self.set_period(metric.validate_period(self.period))
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+            if self.value is not None:
+                try:
+                    metric.validate_value(self.value)
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def set_period(self, period):
+        self.period = period.text
+        self.period_start = period.start
+        self.period_end = period.end

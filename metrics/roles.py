@@ -1,0 +1,48 @@
+"""The staff roles and what each may do, as Django groups and permissions.
+
+Synced after every `migrate` (post_migrate), so every database has the same
+roles and a changed definition here reaches existing databases too.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+STEWARD = "Data steward"
+PILLAR_LEAD = "Pillar lead"
+LEADERSHIP = "Leadership"
+COMMUNICATIONS = "Communications"
+ADMINISTRATOR = "Administrator"
+ROLES = (STEWARD, PILLAR_LEAD, LEADERSHIP, COMMUNICATIONS, ADMINISTRATOR)
+
+_PLAN_MODELS = ("strategicplan", "pillar", "priorityarea", "goal", "program")
+_METRIC_MODELS = ("metric", "reading", "district", "studentgroup")
+READ = [("pillars", f"view_{m}") for m in _PLAN_MODELS] + [
+    ("metrics", f"view_{m}") for m in _METRIC_MODELS
+]
+ENTER = [("metrics", "add_reading"), ("metrics", "change_reading")]
+
+ROLE_PERMISSIONS = {
+    STEWARD: READ + ENTER,
+    PILLAR_LEAD: READ + ENTER + [("metrics", "set_target")],
+    LEADERSHIP: READ,
+    COMMUNICATIONS: READ,
+    ADMINISTRATOR: None,  # every permission of our apps and of user management
+}
+ADMIN_APPS = ("pillars", "metrics", "reports", "auth")
+
+
+def sync_roles(**kwargs):
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if wanted is None:
+            perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
+        else:
+            perms = [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in wanted
+            ]
+        group.permissions.set(perms)
+
+
+def has_staff_role(user):
+    """Any of the staff roles (or a superuser): may read the dashboards."""
+    return user.is_authenticated and user.has_perm("pillars.view_pillar")

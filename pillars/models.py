@@ -1,0 +1,180 @@
+"""The strategic plan: plan, pillars, priority areas, goals and the programs that serve them."""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+SLUG_HELP = "Lower-case letters, digits and hyphens; stable, used in URLs, imports and exports."
+
+
+class StrategicPlanQuerySet(models.QuerySet):
+    def real(self):
+        """Plans of a real organisation, never the synthetic demo plan."""
+        return self.filter(is_synthetic=False)
+
+
+class StrategicPlan(models.Model):
+    organisation = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
+    start_year = models.PositiveSmallIntegerField(
+        help_text="Calendar year in which the first school year starts (2022 for 2022-23)."
+    )
+    end_year = models.PositiveSmallIntegerField(
+        help_text="Calendar year in which the last school year ends (2025 for 2024-25)."
+    )
+    mission = models.TextField(blank=True)
+    vision = models.TextField(blank=True)
+    values = models.TextField(blank=True, help_text="One organisational value per line.")
+    introduction = models.TextField(blank=True)
+    is_synthetic = models.BooleanField(
+        default=False,
+        help_text="Synthetic demo data: marked as such on every page and export.",
+    )
+    history = HistoricalRecords()
+
+    objects = StrategicPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["is_synthetic", "-start_year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gt=F("start_year")),
+                name="plan_end_after_start",
+                violation_error_message="The end year must come after the start year.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("pillars:plan", kwargs={"plan": self.slug})
+
+    @property
+    def span_label(self):
+        """The plan's span as LACOE writes it: 2022-25."""
+        return f"{self.start_year}-{self.end_year % 100:02d}"
+
+    @property
+    def starts_on(self):
+        return datetime.date(self.start_year, 7, 1)
+
+    @property
+    def ends_on(self):
+        return datetime.date(self.end_year, 6, 30)
+
+    @property
+    def school_years(self):
+        return [f"{y}-{(y + 1) % 100:02d}" for y in range(self.start_year, self.end_year)]
+
+    @property
+    def value_list(self):
+        return [line.strip() for line in self.values.splitlines() if line.strip()]
+
+
+class Pillar(models.Model):
+    plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="pillars")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, help_text=SLUG_HELP)
+    commitment = models.TextField(help_text="The plan's own commitment statement, word for word.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "slug"],
+                name="pillar_slug_unique_in_plan",
+                violation_error_message="Another pillar of this plan already has this slug.",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "order"],
+                name="pillar_order_unique_in_plan",
+                violation_error_message="Another pillar of this plan already has this number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(order__gte=1),
+                name="pillar_order_positive",
+                violation_error_message="Pillars are numbered from 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Pillar {self.order}: {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("pillars:pillar", kwargs={"plan": self.plan.slug, "pillar": self.slug})
+
+
+class PriorityArea(models.Model):
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="priority_areas")
+    order = models.PositiveSmallIntegerField()
+    code = models.SlugField(max_length=80, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pillar", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pillar", "code"],
+                name="priority_area_code_unique_in_pillar",
+                violation_error_message="Another priority area of this pillar has this code.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Goal(models.Model):
+    priority_area = models.ForeignKey(PriorityArea, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField()
+    code = models.SlugField(max_length=80, help_text=SLUG_HELP)
+    statement = models.TextField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority_area", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority_area", "code"],
+                name="goal_code_unique_in_priority_area",
+                violation_error_message="Another goal of this priority area has this code.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+
+class Program(models.Model):
+    """An initiative the report groups figures under (Getting Reading Right, EASE, GAIN...)."""
+
+    plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="programs")
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs"
+    )
+    slug = models.SlugField(max_length=80, help_text=SLUG_HELP)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "slug"],
+                name="program_slug_unique_in_plan",
+                violation_error_message="Another program of this plan already has this slug.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

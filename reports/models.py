@@ -1,0 +1,1 @@
+# Report models (highlights, export jobs) arrive with the communications issue.

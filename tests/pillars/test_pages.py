@@ -1,0 +1,132 @@
+import pytest
+from django.urls import reverse
+
+from metrics.services import reading_record
+
+from ..factories import GoalFactory, MetricFactory, PillarFactory, ReadingFactory
+
+
+@pytest.fixture
+def plan_with_figures(db):
+    goal = GoalFactory(statement="Make measurable gains in literacy.")
+    pillar = goal.priority_area.pillar
+    headline = MetricFactory(
+        pillar=pillar, priority_area=goal.priority_area, goal=goal, name="Educators trained",
+        is_headline=True, headline_label="Educators Trained in Structured Literacy",
+        headline_order=1,
+    )
+    reading_record(metric=headline, period="2023-24", value="6000", qualifier="more_than")
+    MetricFactory(pillar=pillar, name="Untouched metric")
+    return pillar.plan, pillar, headline
+
+
+def test_home_is_public_and_shows_pillars_with_headline_figures(client, plan_with_figures):
+    plan, pillar, _ = plan_with_figures
+    html = client.get(reverse("pillars:home")).content.decode()
+    assert plan.mission in html and plan.vision in html
+    assert pillar.name in html and pillar.commitment in html
+    assert "more than 6,000" in html
+    assert "Educators Trained in Structured Literacy" in html
+    assert pillar.get_absolute_url() not in html  # signed out: no link to a page it cannot open
+
+
+def test_home_without_a_plan_says_how_to_load_one(client, db):
+    assert "load_plan fixtures/lacoe" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("name", ["pillar", "plan", "metric"])
+def test_every_other_page_needs_sign_in(client, plan_with_figures, name):
+    url = _url(name, plan_with_figures)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["pillar", "plan", "metric"])
+def test_signed_in_without_a_role_is_refused(client, users, plan_with_figures, name):
+    client.force_login(users["outsider"])
+    assert client.get(_url(name, plan_with_figures)).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["steward", "lead", "leadership", "comms", "administrator"])
+def test_every_staff_role_reads_the_pillar_page(client, users, plan_with_figures, role):
+    _, pillar, headline = plan_with_figures
+    client.force_login(users[role])
+    html = client.get(pillar.get_absolute_url()).content.decode()
+    assert pillar.commitment in html
+    assert "Goal: Make measurable gains in literacy." in html
+    assert "more than 6,000" in html
+    assert "Untouched metric" in html and "No data" in html
+
+
+@pytest.mark.parametrize("name", ["pillar", "plan", "metric", "home"])
+def test_pages_refuse_writes(client, users, plan_with_figures, name):
+    client.force_login(users["administrator"])
+    assert client.post(_url(name, plan_with_figures)).status_code == 405
+
+
+def test_unknown_pillar_and_metric_are_404(client, users, plan_with_figures):
+    plan, _, _ = plan_with_figures
+    client.force_login(users["leadership"])
+    assert client.get(f"/plans/{plan.slug}/pillars/nope/").status_code == 404
+    assert client.get(f"/plans/{plan.slug}/metrics/nope/").status_code == 404
+    assert client.get("/plans/nope/").status_code == 404
+
+
+def test_metric_page_shows_its_readings_with_sources(client, users, plan_with_figures):
+    _, _, headline = plan_with_figures
+    reading_record(
+        metric=headline, period="2022-23", value="5000", source_text="<b>5,000</b> in 2022"
+    )
+    client.force_login(users["leadership"])
+    html = client.get(headline.get_absolute_url()).content.decode()
+    assert "more than 6,000" in html and "5,000" in html
+    assert "&lt;b&gt;5,000&lt;/b&gt; in 2022" in html  # source text is escaped, never raw HTML
+    assert html.index("2023-24") < html.index("2022-23")  # newest first
+
+
+def test_pillar_page_query_count_does_not_grow_with_metrics_or_readings(
+    client, users, plan_with_figures, django_assert_max_num_queries
+):
+    _, pillar, headline = plan_with_figures
+    client.force_login(users["leadership"])
+    with django_assert_max_num_queries(10) as baseline:
+        client.get(pillar.get_absolute_url())
+    for i in range(30):
+        metric = MetricFactory(pillar=pillar)
+        ReadingFactory(metric=metric, period="2022-23", value=i)
+        ReadingFactory(metric=metric, period="2023-24", value=i + 1)
+    with django_assert_max_num_queries(len(baseline.captured_queries)):
+        client.get(pillar.get_absolute_url())
+
+
+def test_home_and_metric_query_counts_are_constant(
+    client, users, plan_with_figures, django_assert_max_num_queries
+):
+    plan, pillar, headline = plan_with_figures
+    client.force_login(users["leadership"])
+    with django_assert_max_num_queries(10) as home:
+        client.get("/")
+    with django_assert_max_num_queries(12) as detail:
+        client.get(headline.get_absolute_url())
+    for year in (2022, 2023, 2024):
+        for month in range(1, 13):
+            if 2022 * 12 + 6 <= year * 12 + month - 1 <= 2025 * 12 + 5:
+                ReadingFactory(metric=headline, period=f"{year}-{month:02d}", value=month)
+    for i in range(8):
+        other = PillarFactory(plan=plan)
+        MetricFactory(pillar=other, is_headline=True, headline_label=f"H{i}", headline_order=1)
+    with django_assert_max_num_queries(len(home.captured_queries)):
+        client.get("/")
+    with django_assert_max_num_queries(len(detail.captured_queries)):
+        client.get(headline.get_absolute_url())
+
+
+def _url(name, plan_with_figures):
+    plan, pillar, metric = plan_with_figures
+    return {
+        "pillar": pillar.get_absolute_url(),
+        "plan": plan.get_absolute_url(),
+        "metric": metric.get_absolute_url(),
+        "home": "/",
+    }[name]
