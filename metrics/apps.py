@@ -7,6 +7,7 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and readings"
 
     def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers
         from .roles import sync_roles
 
         post_migrate.connect(sync_roles, sender=self)

@@ -1,5 +1,8 @@
+"""Celery tasks: thin wrappers that call a service."""
+
 from celery import shared_task
 
+from . import aggregates
 from .models import Metric, Reading
 
 
@@ -7,3 +10,15 @@ from .models import Metric, Reading
 def worker_health():
     """Prove a worker is up and sees the same database as the web app."""
     return {"metrics": Metric.objects.count(), "readings": Reading.objects.count()}
+
+
+@shared_task
+def rebuild_pending():
+    """Rebuild the aggregates of every metric changed since the last rebuild."""
+    return aggregates.rebuild_pending()
+
+
+@shared_task
+def rebuild_all():
+    """Nightly full rebuild (Celery beat), also run by `manage.py rebuild_aggregates`."""
+    return aggregates.rebuild()

@@ -94,14 +94,17 @@ def validate_value(unit, value, *, scale_min=None, scale_max=None, field="value"
     return number
 
 
-def _plain(number):
-    """A Decimal without trailing zeros or exponent: 45.50 -> 45.5, 6000.0000 -> 6000."""
-    text = f"{number:f}"
+def plain_number(number):
+    """A Decimal without trailing zeros or exponent: 45.50 -> 45.5, 6000.0000 -> 6000.
+    Empty for None: what exports and chart data carry."""
+    if number is None:
+        return ""
+    text = f"{Decimal(number):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _grouped(number):
-    plain = _plain(number)
+    plain = plain_number(number)
     whole, _, fraction = plain.partition(".")
     sign = "-" if whole.startswith("-") else ""
     grouped = f"{int(whole.lstrip('-')):,}"
@@ -147,3 +150,20 @@ def format_figure(value, unit, *, qualifier="", scale_max=None):
     if qualifier == Qualifier.PLUS:
         return f"{text}+"
     return f"{Qualifier(qualifier).label} {text}"
+
+
+def format_change(change, unit, *, scale_max=None):
+    """A change between two readings: "+2,285", "−3.1 pts", "+$1.2 million"."""
+    if change is None:
+        return "—"
+    number = Decimal(change)
+    sign = "+" if number > 0 else "−" if number < 0 else "±"
+    size = abs(number)
+    if unit in (Unit.PERCENT, Unit.PERCENT_CHANGE):
+        return f"{sign}{_grouped(size)} pts"
+    if unit == Unit.RANK:
+        places = int(size)
+        return f"{sign}{places} place{'s' if places != 1 else ''}"
+    if unit == Unit.RATING:
+        return f"{sign}{_grouped(size)}"
+    return f"{sign}{format_number(size, unit)}"

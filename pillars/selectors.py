@@ -29,24 +29,31 @@ def pillar_with_structure(plan_slug, pillar_slug):
     )
 
 
-def pillar_outline(pillar, metrics):
-    """Place each metric under its goal, priority area or the pillar itself.
+def pillar_outline(pillar, rows, rollups):
+    """Place each metric's dashboard row under its goal, priority area or the pillar.
 
-    Returns (pillar-level metrics, [(area, area-level metrics, [(goal, goal metrics)])]).
+    `rows` are county-wide snapshot rows (with .metric); `rollups` is keyed by
+    (level, id). Returns (pillar-level rows, [(area, its rollup, area-level rows,
+    [(goal, its rollup, goal rows)])]).
     """
     by_goal, by_area, top = {}, {}, []
-    for metric in metrics:
+    for row in rows:
+        metric = row.metric
         if metric.goal_id:
-            by_goal.setdefault(metric.goal_id, []).append(metric)
+            by_goal.setdefault(metric.goal_id, []).append(row)
         elif metric.priority_area_id:
-            by_area.setdefault(metric.priority_area_id, []).append(metric)
+            by_area.setdefault(metric.priority_area_id, []).append(row)
         else:
-            top.append(metric)
+            top.append(row)
     areas = [
         (
             area,
+            rollups.get(("priority_area", area.pk)),
             by_area.get(area.pk, []),
-            [(goal, by_goal.get(goal.pk, [])) for goal in area.goals.all()],
+            [
+                (goal, rollups.get(("goal", goal.pk)), by_goal.get(goal.pk, []))
+                for goal in area.goals.all()
+            ],
         )
         for area in pillar.priority_areas.all()
     ]

@@ -6,7 +6,9 @@ app_name = "pillars"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("plans/<slug:plan>/", views.plan_detail, name="plan"),
-    path("plans/<slug:plan>/pillars/<slug:pillar>/", views.pillar_detail, name="pillar"),
+    path("plans/<slug:plan>/", views.plan_overview, name="plan"),
+    path(
+        "plans/<slug:plan>/pillars/<slug:pillar>/", views.PillarDashboard.as_view(), name="pillar"
+    ),
     path("plans/<slug:plan>/metrics/<slug:code>/", views.metric_detail, name="metric"),
 ]

@@ -1,25 +1,35 @@
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
 
 from metrics import selectors as metric_selectors
+from metrics.filters import MetricSnapshotFilter
+from metrics.tables import MetricSnapshotTable
 
-from . import selectors
+from . import charts, selectors
+
+STAFF_PERMISSION = "pillars.view_pillar"
 
 
 def staff_required(view):
     """Signed in, with one of the staff roles; signed-in users without a role get 403."""
-    return login_required(permission_required("pillars.view_pillar", raise_exception=True)(view))
+    return login_required(permission_required(STAFF_PERMISSION, raise_exception=True)(view))
 
 
 @require_safe
 def home(request):
+    """Public: the plan as the published report shows it."""
     plan = selectors.current_plan()
     context = {"plan": plan}
     if plan is not None:
-        headlines = metric_selectors.headline_metrics(plan)
+        headlines = metric_selectors.headline_rows(plan)
         context["pillars"] = [
-            (pillar, [m for m in headlines if m.pillar_id == pillar.pk])
+            (pillar, [row for row in headlines if row.metric.pillar_id == pillar.pk])
             for pillar in plan.pillars.all()
         ]
     return render(request, "pillars/home.html", context)
@@ -27,29 +37,98 @@ def home(request):
 
 @require_safe
 @staff_required
-def plan_detail(request, plan):
+def plan_overview(request, plan):
     plan = selectors.plan_by_slug(plan)
-    return render(
-        request,
-        "pillars/plan_detail.html",
-        {"plan": plan, "metrics": metric_selectors.plan_wide_metrics(plan)},
-    )
+    rollups = metric_selectors.rollups(plan)
+    headlines = metric_selectors.headline_rows(plan)
+    cards = []
+    for pillar in plan.pillars.all():
+        rollup = rollups.get(("pillar", pillar.pk))
+        cards.append({
+            "pillar": pillar,
+            "rollup": rollup,
+            "headlines": [row for row in headlines if row.metric.pillar_id == pillar.pk],
+            "chart": charts.status_distribution(
+                rollup.counts if rollup else {}, f"status-pillar-{pillar.order}"
+            ),
+        })
+    plan_rollup = rollups.get(("plan", plan.pk))
+    return render(request, "pillars/plan_overview.html", {
+        "plan": plan,
+        "plan_rollup": plan_rollup,
+        "plan_chart": charts.status_distribution(
+            plan_rollup.counts if plan_rollup else {}, "status-plan", height=140
+        ),
+        "cards": cards,
+        "attention": metric_selectors.attention(plan),
+        "plan_wide": metric_selectors.plan_wide_rows(plan),
+        "state": metric_selectors.aggregate_state(),
+    })
 
 
-@require_safe
-@staff_required
-def pillar_detail(request, plan, pillar):
-    pillar = selectors.pillar_with_structure(plan, pillar)
-    top, areas = selectors.pillar_outline(pillar, metric_selectors.pillar_metrics(pillar))
-    return render(
-        request,
-        "pillars/pillar_detail.html",
-        {"plan": pillar.plan, "pillar": pillar, "top_metrics": top, "areas": areas},
-    )
+@method_decorator(require_safe, name="dispatch")
+class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
+                      SingleTableMixin, FilterView):
+    """A pillar: priority areas, goals and metrics with status; a filterable table; charts."""
+
+    permission_required = STAFF_PERMISSION
+    raise_exception = False
+    table_class = MetricSnapshotTable
+    filterset_class = MetricSnapshotFilter
+    template_name = "pillars/pillar_dashboard.html"
+    export_formats = ("csv",)
+    table_pagination = False
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            self.raise_exception = True
+        return super().handle_no_permission()
+
+    def get_export_filename(self, export_format):
+        return f"{self.pillar.plan.slug}-{self.pillar.slug}-metrics.{export_format}"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.has_perm(STAFF_PERMISSION):
+            self.pillar = selectors.pillar_with_structure(kwargs["plan"], kwargs["pillar"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return metric_selectors.dashboard_rows().filter(metric__pillar=self.pillar)
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "pillar": self.pillar}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = metric_selectors.pillar_rows(self.pillar)
+        rollups = metric_selectors.rollups(self.pillar.plan)
+        top, areas = selectors.pillar_outline(self.pillar, rows, rollups)
+        rollup = rollups.get(("pillar", self.pillar.pk))
+        context.update(
+            plan=self.pillar.plan, pillar=self.pillar, top_rows=top, areas=areas,
+            rollup=rollup, rows=rows,
+            status_chart=charts.status_distribution(
+                rollup.counts if rollup else {}, "status-pillar", height=140
+            ),
+            progress_rows=[row for row in rows if row.progress is not None],
+            state=metric_selectors.aggregate_state(),
+        )
+        context["progress_chart"] = (
+            charts.progress(context["progress_rows"], "progress-pillar")
+            if context["progress_rows"] else None
+        )
+        return context
 
 
 @require_safe
 @staff_required
 def metric_detail(request, plan, code):
-    metric = metric_selectors.metric_with_readings(plan, code)
-    return render(request, "pillars/metric_detail.html", {"plan": metric.plan, "metric": metric})
+    metric, snapshot = metric_selectors.metric_page(plan, code)
+    return render(request, "pillars/metric_detail.html", {
+        "plan": metric.plan,
+        "metric": metric,
+        "snapshot": snapshot,
+        "trend_chart": charts.trend(metric, snapshot.series, "trend")
+        if snapshot and snapshot.series else None,
+        "state": metric_selectors.aggregate_state(),
+    })

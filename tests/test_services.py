@@ -93,3 +93,32 @@ def test_a_live_worker_on_redis_runs_a_task_against_our_database(live_worker):
         except Exception:  # noqa: BLE001 - the worker may still be starting
             answer = None
     assert answer == {"metrics": 2, "readings": 2}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_saved_reading_reaches_the_dashboard_through_the_live_worker(live_worker, client, users):
+    from django.core.cache import cache
+
+    from metrics import aggregates
+    from metrics.models import MetricSnapshot, PendingRebuild
+    from metrics.services import reading_record
+
+    from .factories import MetricFactory
+
+    cache.delete(aggregates.QUEUED_KEY)
+    metric = MetricFactory(name="Educators trained")
+    aggregates.rebuild()
+    client.force_login(users["leadership"])
+    reading_record(metric=metric, period="2023-24", value="6000", qualifier="more_than")
+    assert PendingRebuild.objects.filter(metric=metric).exists()  # marked until the worker runs
+    page = client.get(metric.get_absolute_url()).content.decode()
+    if PendingRebuild.objects.filter(metric=metric).exists():  # the worker may be that fast
+        assert "its update is pending" in page
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and PendingRebuild.objects.filter(metric=metric).exists():
+        assert live_worker.poll() is None, "the Celery worker exited"
+        time.sleep(0.3)
+    html = client.get(metric.pillar.get_absolute_url()).content.decode()
+    assert "more than 6,000" in html
+    assert MetricSnapshot.objects.get(metric=metric, is_county_wide=True).latest_value == 6000

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from metrics.aggregates import rebuild
 from metrics.services import reading_record
 
 from ..factories import GoalFactory, MetricFactory, PillarFactory, ReadingFactory
@@ -17,6 +18,7 @@ def plan_with_figures(db):
     )
     reading_record(metric=headline, period="2023-24", value="6000", qualifier="more_than")
     MetricFactory(pillar=pillar, name="Untouched metric")
+    rebuild()
     return pillar.plan, pillar, headline
 
 
@@ -57,6 +59,7 @@ def test_every_staff_role_reads_the_pillar_page(client, users, plan_with_figures
     assert "Goal: Make measurable gains in literacy." in html
     assert "more than 6,000" in html
     assert "Untouched metric" in html and "No data" in html
+    assert "No target" in html  # LACOE-like data: nothing judged without a target
 
 
 @pytest.mark.parametrize("name", ["pillar", "plan", "metric", "home"])
@@ -78,6 +81,7 @@ def test_metric_page_shows_its_readings_with_sources(client, users, plan_with_fi
     reading_record(
         metric=headline, period="2022-23", value="5000", source_text="<b>5,000</b> in 2022"
     )
+    rebuild()
     client.force_login(users["leadership"])
     html = client.get(headline.get_absolute_url()).content.decode()
     assert "more than 6,000" in html and "5,000" in html
@@ -90,12 +94,13 @@ def test_pillar_page_query_count_does_not_grow_with_metrics_or_readings(
 ):
     _, pillar, headline = plan_with_figures
     client.force_login(users["leadership"])
-    with django_assert_max_num_queries(10) as baseline:
+    with django_assert_max_num_queries(16) as baseline:
         client.get(pillar.get_absolute_url())
     for i in range(30):
         metric = MetricFactory(pillar=pillar)
         ReadingFactory(metric=metric, period="2022-23", value=i)
         ReadingFactory(metric=metric, period="2023-24", value=i + 1)
+    rebuild()
     with django_assert_max_num_queries(len(baseline.captured_queries)):
         client.get(pillar.get_absolute_url())
 
@@ -116,6 +121,7 @@ def test_home_and_metric_query_counts_are_constant(
     for i in range(8):
         other = PillarFactory(plan=plan)
         MetricFactory(pillar=other, is_headline=True, headline_label=f"H{i}", headline_order=1)
+    rebuild()
     with django_assert_max_num_queries(len(home.captured_queries)):
         client.get("/")
     with django_assert_max_num_queries(len(detail.captured_queries)):

@@ -1,4 +1,4 @@
-"""Metrics of the plan and their readings, by district and student group."""
+"""A metric of the plan: what is measured, in which unit, against which target."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,60 +9,9 @@ from simple_history.models import HistoricalRecords
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
-from .periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
-from .units import DECIMAL_PLACES, MAX_DIGITS, Qualifier, Unit, format_figure, validate_value
-
-SLUG_HELP = "Lower-case letters, digits and hyphens; stable, used in URLs, imports and exports."
-
-
-class Dimension(models.Model):
-    """A way to slice readings. The whole (all districts, all students) is a real row."""
-
-    code = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
-    name = models.CharField(max_length=200, unique=True)
-    is_total = models.BooleanField(
-        default=False, help_text="The row that stands for the whole (county-wide, all students)."
-    )
-
-    class Meta:
-        abstract = True
-        ordering = ["-is_total", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class DimensionQuerySet(models.QuerySet):
-    def total(self):
-        return self.get(is_total=True)
-
-
-class District(Dimension):
-    objects = DimensionQuerySet.as_manager()
-
-    class Meta(Dimension.Meta):
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_total"],
-                condition=Q(is_total=True),
-                name="one_county_wide_district",
-                violation_error_message="Only one district row may stand for all districts.",
-            ),
-        ]
-
-
-class StudentGroup(Dimension):
-    objects = DimensionQuerySet.as_manager()
-
-    class Meta(Dimension.Meta):
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_total"],
-                condition=Q(is_total=True),
-                name="one_all_students_group",
-                violation_error_message="Only one student group may stand for all students.",
-            ),
-        ]
+from ..periods import PERIOD_FORMATS_HELP, Period
+from ..units import DECIMAL_PLACES, MAX_DIGITS, Unit, format_figure, validate_value
+from .dimensions import SLUG_HELP
 
 
 class Direction(models.TextChoices):
@@ -134,6 +83,14 @@ class Metric(models.Model):
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True
     )
     target_period = models.CharField(max_length=20, blank=True, help_text=PERIOD_FORMATS_HELP)
+    on_track_threshold = models.PositiveSmallIntegerField(
+        default=95,
+        help_text="On track when at least this % of the progress expected by now is made.",
+    )
+    at_risk_threshold = models.PositiveSmallIntegerField(
+        default=80,
+        help_text="At risk (rather than off track) from this % of the expected progress.",
+    )
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="owned_metrics",
         help_text="Data stewards who keep this metric up to date.",
@@ -200,6 +157,15 @@ class Metric(models.Model):
                 violation_error_message="The top of the scale must be above its bottom.",
             ),
             models.CheckConstraint(
+                condition=Q(at_risk_threshold__lt=F("on_track_threshold"))
+                & Q(on_track_threshold__lte=100),
+                name="metric_thresholds_ordered",
+                violation_error_message=(
+                    "The at-risk threshold must be below the on-track threshold, "
+                    "which is at most 100%."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(is_headline=False) | ~Q(headline_label=""),
                 name="metric_headline_has_label",
                 violation_error_message="A headline figure needs its callout label.",
@@ -253,6 +219,11 @@ class Metric(models.Model):
             errors["scale_max"] = "A rating needs the top of its scale (5 for a rating out of 5)."
         if None not in (self.scale_min, self.scale_max) and self.scale_max <= self.scale_min:
             errors["scale_max"] = "The top of the scale must be above its bottom."
+        if self.at_risk_threshold is not None and self.on_track_threshold is not None:
+            if self.on_track_threshold > 100:
+                errors["on_track_threshold"] = "The on-track threshold is at most 100%."
+            elif self.at_risk_threshold >= self.on_track_threshold:
+                errors["at_risk_threshold"] = "Must be below the on-track threshold."
         if self.is_headline and not self.headline_label:
             errors["headline_label"] = "A headline figure needs the label printed under it."
         if self.plan_id:
@@ -289,99 +260,3 @@ class Metric(models.Model):
                 errors.update(exc.message_dict)
         if value is not None and not period:
             errors[period_field] = "Say which period this value is for. " + PERIOD_FORMATS_HELP
-
-
-class Reading(models.Model):
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
-    period = models.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
-    # Derived from `period` on save so that readings sort and filter by date.
-    period_start = models.DateField(editable=False)
-    period_end = models.DateField(editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="readings")
-    student_group = models.ForeignKey(
-        StudentGroup, on_delete=models.PROTECT, related_name="readings"
-    )
-    value = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
-    qualifier = models.CharField(
-        max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE,
-        help_text="How the report qualifies the figure: over 9,018; nearly 10,000; 50+.",
-    )
-    is_derived = models.BooleanField(
-        default=False, help_text="Computed by us from other figures, not stated by the source."
-    )
-    note = models.TextField(blank=True)
-    source_text = models.TextField(
-        blank=True, help_text="The source's own words for this figure, quoted exactly."
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="readings_entered",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["metric", "-period_start", "district", "student_group"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["metric", "period", "district", "student_group"],
-                name="one_reading_per_metric_period_district_group",
-                violation_error_message=(
-                    "There is already a reading of this metric for this period, district and "
-                    "student group: correct that one instead."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(period__regex=PERIOD_REGEX),
-                name="reading_period_format",
-                violation_error_message=PERIOD_FORMATS_HELP,
-            ),
-            models.CheckConstraint(
-                condition=Q(period_end__gte=F("period_start")),
-                name="reading_period_ordered",
-                violation_error_message="A period ends after it starts.",
-            ),
-            models.CheckConstraint(
-                condition=Q(qualifier__in=Qualifier.values),
-                name="reading_qualifier_known",
-                violation_error_message="Unknown qualifier.",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["metric", "district", "student_group", "-period_start"]),
-        ]
-
-    def __str__(self):
-        return f"{self.metric.code} {self.period}: {self.display_value}"
-
-    def save(self, *args, **kwargs):
-        # Always re-derived: a corrected period must move its dates with it.
-        self.set_period(Period.parse(self.period))
-        super().save(*args, **kwargs)
-
-    @property
-    def display_value(self):
-        return self.metric.format(self.value, self.qualifier)
-
-    def clean(self):
-        errors = {}
-        if self.metric_id is not None or "metric" in self._state.fields_cache:
-            metric = self.metric
-            if self.period:
-                try:
-                    self.set_period(metric.validate_period(self.period))
-                except ValidationError as exc:
-                    errors.update(exc.message_dict)
-            if self.value is not None:
-                try:
-                    metric.validate_value(self.value)
-                except ValidationError as exc:
-                    errors.update(exc.message_dict)
-        if errors:
-            raise ValidationError(errors)
-
-    def set_period(self, period):
-        self.period = period.text
-        self.period_start = period.start
-        self.period_end = period.end

@@ -1,0 +1,282 @@
+"""Rebuild the dashboard aggregates from readings, set-based.
+
+Two entry points share one code path: `rebuild(metric_ids)` for the metrics whose
+readings or target changed (and the roll-ups above them), `rebuild()` for
+everything. Either replaces its rows inside one transaction, so pages never see a
+half-built state, and running either twice gives the same rows.
+
+Changes reach the rebuild through `request_rebuild`, called by signals on every
+reading and metric save: after the transaction commits it runs in-process (no
+REDIS_URL) or queues one Celery task per burst of changes (with Redis).
+"""
+
+import threading
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import (
+    AggregateState,
+    District,
+    Metric,
+    MetricSnapshot,
+    PendingRebuild,
+    Reading,
+    Rollup,
+    StudentGroup,
+)
+from .status import judge_metric, next_due_on, rollup_status
+from .units import plain_number
+
+QUEUED_KEY = "aggregates:rebuild-queued"
+
+# Latest and previous reading of every metric x district x student group, in one
+# statement: the database does the work, no row of readings travels to Python.
+SNAPSHOT_SQL = """
+INSERT INTO {snapshot} (
+    metric_id, district_id, student_group_id, is_county_wide,
+    latest_period, latest_period_end, latest_value, latest_qualifier,
+    previous_period, previous_value, change, status, status_reason, series
+)
+SELECT metric_id, district_id, student_group_id,
+       (district_id = %s AND student_group_id = %s),
+       MAX(CASE WHEN rn = 1 THEN period END),
+       MAX(CASE WHEN rn = 1 THEN period_end END),
+       MAX(CASE WHEN rn = 1 THEN value END),
+       COALESCE(MAX(CASE WHEN rn = 1 THEN qualifier END), ''),
+       COALESCE(MAX(CASE WHEN rn = 2 THEN period END), ''),
+       MAX(CASE WHEN rn = 2 THEN value END),
+       MAX(CASE WHEN rn = 1 THEN value END) - MAX(CASE WHEN rn = 2 THEN value END),
+       '', '', '[]'
+FROM (
+    SELECT metric_id, district_id, student_group_id, period, period_end, value, qualifier,
+           ROW_NUMBER() OVER (
+               PARTITION BY metric_id, district_id, student_group_id
+               ORDER BY period_end DESC, period_start DESC
+           ) AS rn
+    FROM {reading}
+    {where}
+) ranked
+WHERE rn <= 2
+GROUP BY metric_id, district_id, student_group_id
+"""
+
+
+def rebuild(metric_ids=None):
+    """Rebuild the aggregates of `metric_ids` (and the roll-ups above them), or of all."""
+    started = timezone.now()
+    clock = time.perf_counter()
+    full = metric_ids is None
+    ids = None if full else sorted(set(metric_ids))
+    with transaction.atomic():
+        metrics = Metric.objects.select_related("plan")
+        if not full:
+            metrics = metrics.filter(pk__in=ids)
+        metrics = {m.pk: m for m in metrics}
+        ids = None if full else [pk for pk in ids if pk in metrics]  # deleted ones are gone
+        _rebuild_snapshots(metrics, ids)
+        _rebuild_rollups({m.plan_id for m in metrics.values()}, metrics.values(), full)
+        PendingRebuild.objects.filter(
+            requested_at__lte=started, **({} if full else {"metric_id__in": metric_ids})
+        ).delete()
+        state = AggregateState.current()
+        state.last_rebuild_at = timezone.now()
+        if full:
+            state.last_full_rebuild_at = state.last_rebuild_at
+            state.last_full_rebuild_seconds = time.perf_counter() - clock
+        state.save()
+    return len(metrics)
+
+
+def _rebuild_snapshots(metrics, ids):
+    snapshots = MetricSnapshot.objects.all()
+    where, params = "", []
+    if ids is not None:
+        snapshots = snapshots.filter(metric_id__in=ids)
+        where = f"WHERE metric_id IN ({', '.join(['%s'] * len(ids))})" if ids else "WHERE 1 = 0"
+        params = list(ids)
+    snapshots.delete()
+    district, group = District.objects.total(), StudentGroup.objects.total()
+    sql = SNAPSHOT_SQL.format(
+        snapshot=MetricSnapshot._meta.db_table, reading=Reading._meta.db_table, where=where
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [district.pk, group.pk, *params])
+
+    county = {s.metric_id: s for s in MetricSnapshot.objects.county_wide().filter(
+        metric_id__in=list(metrics))} if ids is not None else {
+        s.metric_id: s for s in MetricSnapshot.objects.filter(is_county_wide=True)}
+    missing = [
+        MetricSnapshot(metric_id=pk, district=district, student_group=group, is_county_wide=True)
+        for pk in metrics
+        if pk not in county
+    ]
+    for snap in MetricSnapshot.objects.bulk_create(missing):
+        county[snap.metric_id] = snap
+    series = _county_wide_series(ids)
+    for pk, snap in county.items():
+        metric = metrics[pk]
+        judgement = judge_metric(metric, snap.latest_value, snap.latest_period)
+        snap.status = judgement.status
+        snap.status_reason = judgement.reason
+        snap.progress = judgement.progress
+        snap.expected = judgement.expected
+        snap.next_due_on = next_due_on(metric, snap.latest_period)
+        snap.series = series.get(pk, [])
+    MetricSnapshot.objects.bulk_update(
+        county.values(),
+        ["status", "status_reason", "progress", "expected", "next_due_on", "series"],
+        batch_size=500,
+    )
+
+
+def _county_wide_series(ids):
+    readings = Reading.objects.filter(district__is_total=True, student_group__is_total=True)
+    if ids is not None:
+        readings = readings.filter(metric_id__in=ids)
+    series = defaultdict(list)
+    for metric_id, period, value in readings.order_by(
+        "metric_id", "period_end", "period_start"
+    ).values_list("metric_id", "period", "value"):
+        series[metric_id].append([period, plain_number(value)])
+    return series
+
+
+def _rebuild_rollups(plan_ids, changed_metrics, full):
+    """Recompute roll-ups of every node above the changed metrics (all nodes when full)."""
+    if full:
+        Rollup.objects.all().delete()
+        plan_ids = set(Metric.objects.values_list("plan_id", flat=True).distinct()) | set(
+            plan_ids
+        )
+    rows = (
+        MetricSnapshot.objects.county_wide()
+        .filter(metric__plan_id__in=plan_ids)
+        .values_list(
+            "metric_id", "metric__plan_id", "metric__pillar_id", "metric__priority_area_id",
+            "metric__goal_id", "status", "next_due_on",
+        )
+    )
+    today = timezone.localdate()
+    nodes = defaultdict(lambda: {"counts": defaultdict(int), "ids": defaultdict(list), "stale": 0})
+    for metric_id, plan_id, pillar_id, area_id, goal_id, status, due in rows:
+        for key in _ancestors(plan_id, pillar_id, area_id, goal_id):
+            node = nodes[key]
+            node["counts"][status] += 1
+            node["ids"][status].append(metric_id)
+            node["stale"] += bool(due and due < today)
+    wanted = set(nodes) if full else {
+        key
+        for m in changed_metrics
+        for key in _ancestors(m.plan_id, m.pillar_id, m.priority_area_id, m.goal_id)
+    }
+    if not full:
+        for level, pk in wanted:
+            Rollup.objects.filter(level=level, **{_FIELD[level]: pk}).delete()
+    plan_of = _plan_of_nodes(wanted)
+    rollups = []
+    for level, pk in sorted(wanted):
+        node = nodes.get((level, pk), {"counts": {}, "ids": {}, "stale": 0})
+        counts = dict(node["counts"])
+        status, share, reason = rollup_status(counts)
+        place = {"plan_id": plan_of[(level, pk)], f"{_FIELD[level]}_id": pk}
+        rollups.append(Rollup(
+            level=level, **place,
+            metric_count=sum(counts.values()), counts=counts,
+            metrics_by_status={k: sorted(v) for k, v in node["ids"].items()},
+            share_on_track=share, status=status, status_reason=reason,
+            stale_count=node["stale"],
+        ))
+    Rollup.objects.bulk_create(rollups)
+
+
+_FIELD = {"plan": "plan", "pillar": "pillar", "priority_area": "priority_area", "goal": "goal"}
+
+
+def _ancestors(plan_id, pillar_id, area_id, goal_id):
+    keys = [("plan", plan_id)]
+    if pillar_id:
+        keys.append(("pillar", pillar_id))
+    if area_id:
+        keys.append(("priority_area", area_id))
+    if goal_id:
+        keys.append(("goal", goal_id))
+    return keys
+
+
+def _plan_of_nodes(keys):
+    from pillars.models import Goal, Pillar, PriorityArea
+
+    by_level = defaultdict(list)
+    for level, pk in keys:
+        by_level[level].append(pk)
+    plan_of = {("plan", pk): pk for pk in by_level["plan"]}
+    for level, model, path in (
+        ("pillar", Pillar, "plan_id"),
+        ("priority_area", PriorityArea, "pillar__plan_id"),
+        ("goal", Goal, "priority_area__pillar__plan_id"),
+    ):
+        if by_level[level]:
+            for pk, plan_id in model.objects.filter(pk__in=by_level[level]).values_list("pk", path):
+                plan_of[(level, pk)] = plan_id
+    return plan_of
+
+
+# --- Queueing -----------------------------------------------------------------
+
+_pending = threading.local()
+
+
+def request_rebuild(metric_id):
+    """Rebuild `metric_id`'s aggregates once the current transaction commits.
+
+    Saves within one transaction coalesce into one rebuild. With Redis, the metric
+    is marked pending at once (pages show it) and one task is queued per burst.
+    """
+    ids = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = set()
+    ids.add(metric_id)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        PendingRebuild.objects.update_or_create(metric_id=metric_id)
+    # Registered on every call: the first callback to run takes every id gathered
+    # so far, later ones find nothing. A rolled-back transaction only leaves ids
+    # for the next flush, which rebuilds them harmlessly.
+    transaction.on_commit(_flush)
+
+
+def _flush():
+    ids = getattr(_pending, "ids", None)
+    _pending.ids = None
+    if not ids:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        rebuild(ids)
+        return
+    from .tasks import rebuild_pending
+
+    if cache.add(QUEUED_KEY, 1, timeout=300):
+        rebuild_pending.apply_async(countdown=1)
+
+
+def request_full_rebuild():
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        rebuild()
+    else:
+        from .tasks import rebuild_all
+
+        rebuild_all.delay()
+
+
+def rebuild_pending():
+    """Rebuild every metric marked pending: what the queued task runs."""
+    cache.delete(QUEUED_KEY)  # changes from now on queue a new task
+    ids = list(PendingRebuild.objects.values_list("metric_id", flat=True))
+    if ids:
+        rebuild(ids)
+    return len(ids)
+

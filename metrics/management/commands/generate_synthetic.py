@@ -1,0 +1,65 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from metrics import synthetic
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a clearly synthetic plan (is_synthetic, named \"(synthetic data)\") with "
+        "deterministic monthly readings, for load tests and demos. Never touches LACOE's plan."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--slug", default=synthetic.DEFAULT_SLUG)
+        parser.add_argument(
+            "--name", help=f"Plan name; {synthetic.NAME_MARK!r} is added when missing."
+        )
+        parser.add_argument(
+            "--metrics", type=int, default=20,
+            help="Metrics with readings, spread over 5 pillars, their priority areas and goals.",
+        )
+        parser.add_argument(
+            "--empty-metrics", type=int, default=None,
+            help="Extra metrics with no reading at all (default: one per 25, at least 1).",
+        )
+        parser.add_argument(
+            "--districts", type=int, default=10,
+            help="Districts per metric, counting the county-wide \"All districts\" row.",
+        )
+        parser.add_argument(
+            "--groups", type=int, default=4,
+            help="Student groups per metric, counting the \"All students\" row.",
+        )
+        parser.add_argument("--months", type=int, default=36, help="Monthly periods per slice.")
+        parser.add_argument(
+            "--end-year", type=int, default=2025,
+            help="The plan ends on 30 June of this year; the last month is that June.",
+        )
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--replace", action="store_true",
+            help="Delete this synthetic plan (metrics and readings) first, then regenerate it.",
+        )
+        parser.add_argument(
+            "--rebuild", action="store_true", help="Rebuild every aggregate at the end."
+        )
+
+    def handle(self, *args, **options):
+        try:
+            result = synthetic.generate(
+                slug=options["slug"],
+                name=options["name"],
+                metrics=options["metrics"],
+                empty_metrics=options["empty_metrics"],
+                districts=options["districts"],
+                groups=options["groups"],
+                months=options["months"],
+                end_year=options["end_year"],
+                seed=options["seed"],
+                replace=options["replace"],
+                rebuild=options["rebuild"],
+                log=self.stderr.write if options["verbosity"] > 1 else None,
+            )
+        except synthetic.SyntheticError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(result.summary())

@@ -1,0 +1,148 @@
+"""Precomputed dashboard aggregates. Pages read these rows, never raw readings.
+
+Rebuilt by metrics.aggregates (incrementally after a change, fully every night);
+a rebuild replaces rows inside one transaction, so a page sees the old rows or
+the new ones, never half of each.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
+
+from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
+from .dimensions import District, StudentGroup
+from .metric import Metric
+
+
+class Status(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    NO_TARGET = "no_target", "No target"
+    NO_DATA = "no_data", "No data"
+
+
+def _decimal(**kwargs):
+    return models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True, **kwargs
+    )
+
+
+class MetricSnapshotQuerySet(models.QuerySet):
+    def county_wide(self):
+        return self.filter(district__is_total=True, student_group__is_total=True)
+
+
+class MetricSnapshot(models.Model):
+    """The latest state of one metric for one district and student group."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="snapshots")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    student_group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="+")
+    is_county_wide = models.BooleanField(default=False, db_index=True)
+    latest_period = models.CharField(max_length=20, blank=True)
+    latest_period_end = models.DateField(null=True, blank=True)
+    latest_value = _decimal()
+    latest_qualifier = models.CharField(max_length=20, choices=Qualifier.choices, blank=True)
+    previous_period = models.CharField(max_length=20, blank=True)
+    previous_value = _decimal()
+    change = _decimal()
+    # Share of the way from baseline to target reached (1 = target met), and the
+    # share expected by the latest period; status compares the two.
+    progress = models.FloatField(null=True, blank=True)
+    expected = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NO_DATA)
+    status_reason = models.TextField(blank=True)
+    next_due_on = models.DateField(
+        null=True, blank=True, help_text="When the next reading is due, by the update frequency."
+    )
+    # [[period, value], ...] oldest first, county-wide rows only: what a chart needs.
+    series = models.JSONField(default=list, blank=True)
+
+    objects = MetricSnapshotQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "district", "student_group"], name="one_snapshot_per_slice"
+            ),
+        ]
+        indexes = [models.Index(fields=["is_county_wide", "status"])]
+
+    def __str__(self):
+        return f"{self.metric_id}/{self.district_id}/{self.student_group_id}: {self.status}"
+
+
+class Rollup(models.Model):
+    """Status counts of the metrics under one node of the plan (plan, pillar, area, goal)."""
+
+    class Level(models.TextChoices):
+        PLAN = "plan", "Plan"
+        PILLAR = "pillar", "Pillar"
+        PRIORITY_AREA = "priority_area", "Priority area"
+        GOAL = "goal", "Goal"
+
+    plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="rollups")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, null=True, related_name="+")
+    priority_area = models.ForeignKey(
+        PriorityArea, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, null=True, related_name="+")
+    metric_count = models.PositiveIntegerField(default=0)
+    # {"on_track": 3, ...} and {"on_track": [metric ids], ...}: which metrics made the status.
+    counts = models.JSONField(default=dict)
+    metrics_by_status = models.JSONField(default=dict)
+    share_on_track = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NO_DATA)
+    status_reason = models.TextField(blank=True)
+    stale_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"], condition=Q(level="plan"), name="one_rollup_per_plan"
+            ),
+            models.UniqueConstraint(
+                fields=["pillar"], condition=Q(level="pillar"), name="one_rollup_per_pillar"
+            ),
+            models.UniqueConstraint(
+                fields=["priority_area"], condition=Q(level="priority_area"),
+                name="one_rollup_per_priority_area",
+            ),
+            models.UniqueConstraint(
+                fields=["goal"], condition=Q(level="goal"), name="one_rollup_per_goal"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level} rollup: {self.status}"
+
+    def count(self, status):
+        return self.counts.get(status, 0)
+
+
+class PendingRebuild(models.Model):
+    """A metric whose readings or target changed and whose aggregates are not rebuilt yet."""
+
+    metric = models.OneToOneField(Metric, on_delete=models.CASCADE, related_name="pending_rebuild")
+    requested_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"rebuild of metric {self.metric_id} pending since {self.requested_at}"
+
+
+class AggregateState(models.Model):
+    """A single row: when the aggregates were last rebuilt, fully and at all."""
+
+    last_full_rebuild_at = models.DateTimeField(null=True, blank=True)
+    last_rebuild_at = models.DateTimeField(null=True, blank=True)
+    last_full_rebuild_seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self):
+        return f"aggregates rebuilt {self.last_rebuild_at}"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -1,0 +1,108 @@
+"""A reading: one value of a metric for a period, a district and a student group."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from ..periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
+from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
+from .dimensions import District, StudentGroup
+from .metric import Metric
+
+
+class Reading(models.Model):
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
+    period = models.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
+    # Derived from `period` on save so that readings sort and filter by date.
+    period_start = models.DateField(editable=False)
+    period_end = models.DateField(editable=False)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="readings")
+    student_group = models.ForeignKey(
+        StudentGroup, on_delete=models.PROTECT, related_name="readings"
+    )
+    value = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    qualifier = models.CharField(
+        max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE,
+        help_text="How the report qualifies the figure: over 9,018; nearly 10,000; 50+.",
+    )
+    is_derived = models.BooleanField(
+        default=False, help_text="Computed by us from other figures, not stated by the source."
+    )
+    note = models.TextField(blank=True)
+    source_text = models.TextField(
+        blank=True, help_text="The source's own words for this figure, quoted exactly."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="readings_entered",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["metric", "-period_start", "district", "student_group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "period", "district", "student_group"],
+                name="one_reading_per_metric_period_district_group",
+                violation_error_message=(
+                    "There is already a reading of this metric for this period, district and "
+                    "student group: correct that one instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_REGEX),
+                name="reading_period_format",
+                violation_error_message=PERIOD_FORMATS_HELP,
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="reading_period_ordered",
+                violation_error_message="A period ends after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values),
+                name="reading_qualifier_known",
+                violation_error_message="Unknown qualifier.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "district", "student_group", "-period_start"]),
+        ]
+
+    def __str__(self):
+        return f"{self.metric.code} {self.period}: {self.display_value}"
+
+    def save(self, *args, **kwargs):
+        # Always re-derived: a corrected period must move its dates with it.
+        self.set_period(Period.parse(self.period))
+        super().save(*args, **kwargs)
+
+    @property
+    def display_value(self):
+        return self.metric.format(self.value, self.qualifier)
+
+    def clean(self):
+        errors = {}
+        if self.metric_id is not None or "metric" in self._state.fields_cache:
+            metric = self.metric
+            if self.period:
+                try:
+                    self.set_period(metric.validate_period(self.period))
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+            if self.value is not None:
+                try:
+                    metric.validate_value(self.value)
+                except ValidationError as exc:
+                    errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def set_period(self, period):
+        self.period = period.text
+        self.period_start = period.start
+        self.period_end = period.end

@@ -1,0 +1,131 @@
+"""Plotly figures for the dashboards, built in Python from aggregate rows.
+
+Figures are plain dicts rendered with `validate=False`: the graph-object layer
+validates every property and costs tens of milliseconds a chart, on every page.
+plotly.js itself comes from our static files (see templates/pillars/_plotly.html).
+"""
+
+import plotly.io as pio
+from django.utils.safestring import mark_safe
+
+from metrics.models import Status
+
+STATUS_ORDER = [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.NO_TARGET,
+                Status.NO_DATA]
+# The same colours as static/css/app.css; never the only signal (words and icons too).
+STATUS_COLOURS = {
+    Status.ON_TRACK: "#1a6b34",
+    Status.AT_RISK: "#b36b00",
+    Status.OFF_TRACK: "#a4161a",
+    Status.NO_TARGET: "#5b6670",
+    Status.NO_DATA: "#aab4bd",
+}
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 13,
+        "color": "#1b1f24"}
+CONFIG = {"displaylogo": False, "responsive": True,
+          "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def _render(figure, div_id, height):
+    figure["layout"].update(font=FONT, height=height, paper_bgcolor="#ffffff",
+                            plot_bgcolor="#ffffff")
+    html = pio.to_html(
+        figure, include_plotlyjs=False, full_html=False, config=CONFIG, div_id=div_id,
+        validate=False, default_width="100%", default_height=f"{height}px",
+    )
+    return mark_safe(html)  # noqa: S308 - plotly's own markup; all text in it is JSON-escaped
+
+
+def status_distribution(counts, div_id, *, height=120):
+    """A horizontal stacked bar of how many metrics are in each status."""
+    traces = [
+        {
+            "type": "bar", "orientation": "h", "name": status.label,
+            "x": [counts.get(status, 0)], "y": [""],
+            "marker": {"color": STATUS_COLOURS[status]},
+            "hovertemplate": f"{status.label}: %{{x}}<extra></extra>",
+        }
+        for status in STATUS_ORDER
+        if counts.get(status, 0)
+    ]
+    figure = {
+        "data": traces,
+        "layout": {
+            "barmode": "stack", "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.35},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "xaxis": {"title": {"text": "Metrics"}, "dtick": _tick(sum(counts.values()))},
+            "yaxis": {"visible": False},
+        },
+    }
+    return _render(figure, div_id, height)
+
+
+def progress(rows, div_id):
+    """Progress toward target of each judged metric, against the progress expected by now."""
+    rows = [r for r in rows if r.progress is not None]
+    labels = [r.metric.name for r in rows]
+    figure = {
+        "data": [
+            {
+                "type": "bar", "orientation": "h", "name": "Progress made",
+                "y": labels, "x": [round(r.progress * 100, 1) for r in rows],
+                "marker": {"color": [STATUS_COLOURS[r.status] for r in rows]},
+                "hovertemplate": "%{y}: %{x}% of the way to target<extra></extra>",
+            },
+            {
+                "type": "scatter", "mode": "markers", "name": "Expected by now",
+                "y": labels, "x": [round((r.expected or 0) * 100, 1) for r in rows],
+                "marker": {"symbol": "line-ns-open", "size": 18, "color": "#1b1f24",
+                           "line": {"width": 3}},
+                "hovertemplate": "%{y}: %{x}% expected by now<extra></extra>",
+            },
+        ],
+        "layout": {
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "xaxis": {"title": {"text": "% of the way from baseline to target"},
+                      "ticksuffix": "%", "rangemode": "tozero"},
+            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }
+    return _render(figure, div_id, max(200, 40 + 32 * len(rows)))
+
+
+def trend(metric, series, div_id):
+    """The metric's county-wide readings over time, with its target and baseline."""
+    periods = [period for period, _ in series]
+    values = [float(value) for _, value in series]
+    data = [
+        {
+            "type": "scatter", "mode": "lines+markers", "name": metric.name,
+            "x": periods, "y": values, "line": {"color": "#00467f", "width": 3},
+            "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+        }
+    ]
+    for label, value, dash, colour in (
+        ("Target", metric.target_value, "dash", "#1a6b34"),
+        ("Baseline", metric.baseline_value, "dot", "#5b6670"),
+    ):
+        if value is not None and periods:
+            data.append({
+                "type": "scatter", "mode": "lines", "name": f"{label} {metric.format(value)}",
+                "x": [periods[0], periods[-1]], "y": [float(value)] * 2,
+                "line": {"dash": dash, "color": colour, "width": 2},
+                "hoverinfo": "skip",
+            })
+    figure = {
+        "data": data,
+        "layout": {
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True},
+            "yaxis": {"title": {"text": metric.get_unit_display()}, "automargin": True,
+                      "rangemode": "tozero" if metric.unit != "percent_change" else "normal"},
+            "legend": {"orientation": "h", "y": -0.3},
+        },
+    }
+    return _render(figure, div_id, 360)
+
+
+def _tick(total):
+    return 1 if total <= 10 else None

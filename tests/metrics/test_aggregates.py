@@ -1,0 +1,200 @@
+import datetime
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+
+from metrics import aggregates
+from metrics.models import District, MetricSnapshot, PendingRebuild, Rollup, Status, StudentGroup
+from metrics.services import reading_record
+from metrics.status import judge_metric, next_due_on, rollup_status
+
+from ..factories import GoalFactory, MetricFactory, PillarFactory, ReadingFactory
+
+
+def _metric(**kwargs):
+    defaults = {"unit": "percent", "target_value": Decimal(80), "target_period": "2024-25",
+                "baseline_value": Decimal(40), "baseline_period": "2021-22"}
+    return MetricFactory.build(pillar=PillarFactory(), **{**defaults, **kwargs})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("latest", "period", "kwargs", "status"),
+    [
+        (None, "", {}, Status.NO_DATA),
+        ("50", "2023-24", {"target_value": None}, Status.NO_TARGET),
+        # 2023-24 ends 2/3 of the way from baseline (2021-22) to target (2024-25):
+        # expected 2/3 of the 40 points, about 26.7 -> 66.7 is on track.
+        ("67", "2023-24", {}, Status.ON_TRACK),
+        ("63", "2023-24", {}, Status.AT_RISK),      # 23/26.7 = 86% of expected
+        ("55", "2023-24", {}, Status.OFF_TRACK),    # 15/26.7 = 56%
+        ("80", "2024-25", {}, Status.ON_TRACK),
+        ("70", "2024-25", {}, Status.OFF_TRACK),    # 75% of the way at the deadline
+        # Lower is better: from 40 down to 20.
+        ("26", "2023-24", {"direction": "lower", "target_value": Decimal(20)}, Status.ON_TRACK),
+        ("35", "2023-24", {"direction": "lower", "target_value": Decimal(20)}, Status.OFF_TRACK),
+        # Thresholds are the metric's own.
+        ("63", "2023-24", {"on_track_threshold": 85}, Status.ON_TRACK),
+        ("55", "2023-24", {"at_risk_threshold": 50}, Status.AT_RISK),
+    ],
+)
+def test_metric_status_rule(latest, period, kwargs, status):
+    judgement = judge_metric(_metric(**kwargs), latest and Decimal(latest), period)
+    assert judgement.status == status, judgement.reason
+
+
+@pytest.mark.django_db
+def test_status_reason_says_how_it_was_reached():
+    reason = judge_metric(_metric(), Decimal(55), "2023-24").reason
+    assert "Latest 55%" in reason and "target 80% by 2024-25" in reason
+    assert "baseline 40% (2021-22)" in reason and "at-risk threshold of 80%" in reason
+
+
+@pytest.mark.parametrize(
+    ("counts", "status"),
+    [
+        ({}, Status.NO_DATA),
+        ({Status.NO_DATA: 3}, Status.NO_DATA),
+        ({Status.NO_TARGET: 2, Status.NO_DATA: 1}, Status.NO_TARGET),
+        ({Status.ON_TRACK: 3, Status.AT_RISK: 1}, Status.ON_TRACK),
+        ({Status.ON_TRACK: 3, Status.OFF_TRACK: 1}, Status.AT_RISK),
+        ({Status.ON_TRACK: 2, Status.OFF_TRACK: 1}, Status.OFF_TRACK),
+        ({Status.ON_TRACK: 1, Status.AT_RISK: 1}, Status.AT_RISK),
+    ],
+)
+def test_rollup_rule(counts, status):
+    assert rollup_status(counts)[0] == status
+
+
+@pytest.mark.django_db
+def test_next_due_by_frequency():
+    metric = _metric(frequency="annual")
+    assert next_due_on(metric, "2023-24") == datetime.date(2025, 6, 30) + datetime.timedelta(90)
+    metric.frequency = "monthly"
+    assert next_due_on(metric, "2024-03") == datetime.date(2024, 4, 30) + datetime.timedelta(20)
+    assert next_due_on(metric, "") is None
+
+
+@pytest.fixture
+def plan_data(db):
+    goal = GoalFactory()
+    pillar = goal.priority_area.pillar
+    district = District.objects.create(code="d1", name="District one")
+    group = StudentGroup.objects.create(code="g1", name="Group one")
+    rate = MetricFactory(pillar=pillar, priority_area=goal.priority_area, goal=goal,
+                         unit="percent", target_value=Decimal(80), target_period="2024-25",
+                         baseline_value=Decimal(40), baseline_period="2021-22")
+    count = MetricFactory(pillar=pillar)
+    for period, value in (("2022-23", 50), ("2023-24", 67)):
+        ReadingFactory(metric=rate, period=period, value=value)
+    ReadingFactory(metric=rate, period="2023-24", value=20, district=district)
+    ReadingFactory(metric=rate, period="2023-24", value=90, student_group=group)
+    ReadingFactory(metric=count, period="2023-24", value=5)
+    aggregates.rebuild()
+    return {"rate": rate, "count": count, "district": district, "group": group, "goal": goal}
+
+
+def _rows():
+    snapshots = list(MetricSnapshot.objects.order_by("metric_id", "district_id", "student_group_id")
+                     .values_list("metric_id", "district_id", "student_group_id", "latest_period",
+                                  "latest_value", "previous_value", "change", "status", "series"))
+    rollups = list(Rollup.objects.order_by("level", "plan_id", "pillar_id", "priority_area_id",
+                                           "goal_id")
+                   .values_list("level", "counts", "status", "metrics_by_status"))
+    return snapshots, rollups
+
+
+def test_snapshots_keep_every_district_and_group_apart(plan_data):
+    rate = plan_data["rate"]
+    county = MetricSnapshot.objects.get(metric=rate, is_county_wide=True)
+    assert (county.latest_value, county.previous_value, county.change) == (67, 50, 17)
+    assert county.series == [["2022-23", "50"], ["2023-24", "67"]]
+    assert county.status == Status.ON_TRACK
+    by_slice = {(s.district_id, s.student_group_id): s.latest_value
+                for s in MetricSnapshot.objects.filter(metric=rate)}
+    # Percents are never added up across slices: each keeps its own latest value.
+    assert sorted(by_slice.values()) == [20, 67, 90]
+
+
+def test_rollups_say_which_metrics_made_them(plan_data):
+    goal = plan_data["goal"]
+    rollup = Rollup.objects.get(level="goal", goal=goal)
+    assert rollup.counts == {Status.ON_TRACK: 1}
+    assert rollup.metrics_by_status == {Status.ON_TRACK: [plan_data["rate"].pk]}
+    pillar = Rollup.objects.get(level="pillar", pillar=goal.priority_area.pillar)
+    assert pillar.counts == {Status.ON_TRACK: 1, Status.NO_TARGET: 1}
+    assert pillar.status == Status.ON_TRACK
+
+
+def test_full_rebuild_is_idempotent(plan_data):
+    first = _rows()
+    aggregates.rebuild()
+    assert _rows() == first
+
+
+def test_incremental_rebuild_gives_the_rows_of_a_full_one(
+    plan_data, django_capture_on_commit_callbacks
+):
+    rate = plan_data["rate"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reading_record(metric=rate, period="2024-25", value="55")
+    incremental = _rows()
+    aggregates.rebuild()
+    assert _rows() == incremental
+    county = MetricSnapshot.objects.get(metric=rate, is_county_wide=True)
+    assert county.latest_value == 55 and county.status == Status.OFF_TRACK
+    aggregates.rebuild([rate.pk])
+    assert _rows() == incremental
+
+
+def test_a_burst_of_saves_coalesces_into_one_rebuild(plan_data, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with (
+        mock.patch.object(aggregates, "rebuild", wraps=aggregates.rebuild) as spy,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for month in range(1, 7):
+            reading_record(metric=plan_data["count"], period=f"2024-0{month}", value=month)
+        reading_record(metric=plan_data["rate"], period="2024-25", value="70")
+    assert spy.call_count == 1
+    assert set(spy.call_args.args[0]) == {plan_data["count"].pk, plan_data["rate"].pk}
+
+
+def test_with_a_broker_saves_mark_pending_and_queue_one_task(
+    plan_data, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import transaction
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete(aggregates.QUEUED_KEY)
+    with mock.patch("metrics.tasks.rebuild_pending.apply_async") as queued:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            reading_record(metric=plan_data["count"], period="2024-25", value=9)
+            reading_record(metric=plan_data["rate"], period="2024-25", value=70)
+        with django_capture_on_commit_callbacks(execute=True):
+            reading_record(metric=plan_data["count"], period="2024-25", value=10)
+    assert queued.call_count == 1  # the second burst finds a task already queued
+    assert set(PendingRebuild.objects.values_list("metric_id", flat=True)) == {
+        plan_data["count"].pk, plan_data["rate"].pk}
+    assert aggregates.rebuild_pending() == 2
+    assert not PendingRebuild.objects.exists()
+    snapshot = MetricSnapshot.objects.get(metric=plan_data["count"], is_county_wide=True)
+    assert snapshot.latest_value == 10
+
+
+def test_a_new_metric_has_a_dashboard_row_at_once(db):
+    metric = MetricFactory()
+    snapshot = MetricSnapshot.objects.get(metric=metric)
+    assert snapshot.is_county_wide and snapshot.status == Status.NO_DATA
+
+
+def test_rebuild_command(plan_data, capsys):
+    MetricSnapshot.objects.all().delete()
+    call_command("rebuild_aggregates")
+    assert "Rebuilt the aggregates of 2 metrics" in capsys.readouterr().out
+    assert MetricSnapshot.objects.filter(is_county_wide=True).count() == 2
