@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import District, Metric, Reading, StudentGroup
+from .models import District, Metric, Reading, ReadingState, StudentGroup
+from .services import reading_approve
+
+
+def _mark_changed_for_approval(form):
+    """A value changed in the admin waits for approval like any other entry."""
+    if form.instance.pk is None or {"value", "qualifier"} & set(form.changed_data):
+        form.instance.state = ReadingState.SUBMITTED
 
 
 class ReadingInlineFormSet(BaseInlineFormSet):
@@ -32,6 +39,14 @@ class MetricAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("owners",)
     raw_id_fields = ("priority_area", "goal")
     inlines = [ReadingInline]
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if inline_form.has_changed():
+                _mark_changed_for_approval(inline_form)
+                inline_form.instance.entered_by = request.user
+        super().save_formset(request, form, formset, change)
+
     fieldsets = (
         (None, {"fields": ("plan", "code", "name", "definition")}),
         ("Place in the plan", {"fields": ("pillar", "priority_area", "goal", "program")}),
@@ -46,17 +61,25 @@ class MetricAdmin(SimpleHistoryAdmin):
 
 @admin.register(Reading)
 class ReadingAdmin(SimpleHistoryAdmin):
-    list_display = ("metric", "period", "value", "qualifier", "district", "student_group",
-                    "is_derived", "updated_at")
-    list_filter = ("period", "is_derived", "metric__pillar", "metric__unit")
+    list_display = ("metric", "period", "value", "qualifier", "state", "approved_value",
+                    "district", "student_group", "updated_at")
+    list_filter = ("state", "period", "is_derived", "metric__pillar", "metric__unit")
     search_fields = ("metric__code", "metric__name", "source_text", "note")
     list_select_related = ("metric", "district", "student_group")
     autocomplete_fields = ("metric", "district", "student_group")
-    readonly_fields = ("entered_by", "created_at", "updated_at")
+    readonly_fields = ("state", "approved_value", "approved_qualifier", "approved_by",
+                       "approved_at", "entered_by", "created_at", "updated_at")
+    actions = ["approve"]
 
     def save_model(self, request, obj, form, change):
         obj.entered_by = request.user
+        _mark_changed_for_approval(form)
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Approve the selected readings", permissions=["change"])
+    def approve(self, request, queryset):
+        for reading in queryset.exclude(state=ReadingState.APPROVED):
+            reading_approve(reading=reading, user=request.user)
 
 
 @admin.register(District, StudentGroup)

@@ -26,6 +26,7 @@ from .models import (
     MetricSnapshot,
     PendingRebuild,
     Reading,
+    ReadingState,
     Rollup,
     StudentGroup,
 )
@@ -34,32 +35,35 @@ from .units import plain_number
 
 QUEUED_KEY = "aggregates:rebuild-queued"
 
-# Latest and previous reading of every metric x district x student group, in one
-# statement: the database does the work, no row of readings travels to Python.
+# Latest and previous approved reading of every metric x district x student group,
+# in one statement: the database does the work, no row of readings travels to Python.
 SNAPSHOT_SQL = """
 INSERT INTO {snapshot} (
     metric_id, district_id, student_group_id, is_county_wide,
     latest_period, latest_period_end, latest_value, latest_qualifier,
-    previous_period, previous_value, change, status, status_reason, series
+    previous_period, previous_value, change, pending_qualifier, pending_period,
+    status, status_reason, series
 )
 SELECT metric_id, district_id, student_group_id,
        (district_id = %s AND student_group_id = %s),
        MAX(CASE WHEN rn = 1 THEN period END),
        MAX(CASE WHEN rn = 1 THEN period_end END),
-       MAX(CASE WHEN rn = 1 THEN value END),
-       COALESCE(MAX(CASE WHEN rn = 1 THEN qualifier END), ''),
+       MAX(CASE WHEN rn = 1 THEN approved_value END),
+       COALESCE(MAX(CASE WHEN rn = 1 THEN approved_qualifier END), ''),
        COALESCE(MAX(CASE WHEN rn = 2 THEN period END), ''),
-       MAX(CASE WHEN rn = 2 THEN value END),
-       MAX(CASE WHEN rn = 1 THEN value END) - MAX(CASE WHEN rn = 2 THEN value END),
-       '', '', '[]'
+       MAX(CASE WHEN rn = 2 THEN approved_value END),
+       MAX(CASE WHEN rn = 1 THEN approved_value END)
+           - MAX(CASE WHEN rn = 2 THEN approved_value END),
+       '', '', '', '', '[]'
 FROM (
-    SELECT metric_id, district_id, student_group_id, period, period_end, value, qualifier,
+    SELECT metric_id, district_id, student_group_id, period, period_end, approved_value,
+           approved_qualifier,
            ROW_NUMBER() OVER (
                PARTITION BY metric_id, district_id, student_group_id
                ORDER BY period_end DESC, period_start DESC
            ) AS rn
     FROM {reading}
-    {where}
+    WHERE approved_value IS NOT NULL {where}
 ) ranked
 WHERE rn <= 2
 GROUP BY metric_id, district_id, student_group_id
@@ -97,7 +101,7 @@ def _rebuild_snapshots(metrics, ids):
     where, params = "", []
     if ids is not None:
         snapshots = snapshots.filter(metric_id__in=ids)
-        where = f"WHERE metric_id IN ({', '.join(['%s'] * len(ids))})" if ids else "WHERE 1 = 0"
+        where = f"AND metric_id IN ({', '.join(['%s'] * len(ids))})" if ids else "AND 1 = 0"
         params = list(ids)
     snapshots.delete()
     district, group = District.objects.total(), StudentGroup.objects.total()
@@ -107,9 +111,12 @@ def _rebuild_snapshots(metrics, ids):
     with connection.cursor() as cursor:
         cursor.execute(sql, [district.pk, group.pk, *params])
 
-    county = {s.metric_id: s for s in MetricSnapshot.objects.county_wide().filter(
-        metric_id__in=list(metrics))} if ids is not None else {
-        s.metric_id: s for s in MetricSnapshot.objects.filter(is_county_wide=True)}
+    county = {
+        s.metric_id: s
+        for s in MetricSnapshot.objects.filter(
+            is_county_wide=True, **({} if ids is None else {"metric_id__in": ids})
+        )
+    }
     missing = [
         MetricSnapshot(metric_id=pk, district=district, student_group=group, is_county_wide=True)
         for pk in metrics
@@ -118,6 +125,7 @@ def _rebuild_snapshots(metrics, ids):
     for snap in MetricSnapshot.objects.bulk_create(missing):
         county[snap.metric_id] = snap
     series = _county_wide_series(ids)
+    pending = _county_wide_pending(ids)
     for pk, snap in county.items():
         metric = metrics[pk]
         judgement = judge_metric(metric, snap.latest_value, snap.latest_period)
@@ -127,23 +135,45 @@ def _rebuild_snapshots(metrics, ids):
         snap.expected = judgement.expected
         snap.next_due_on = next_due_on(metric, snap.latest_period)
         snap.series = series.get(pk, [])
+        waiting = pending.get(pk)
+        snap.pending_period, snap.pending_value, snap.pending_qualifier = (
+            waiting if waiting else ("", None, "")
+        )
     MetricSnapshot.objects.bulk_update(
         county.values(),
-        ["status", "status_reason", "progress", "expected", "next_due_on", "series"],
+        ["status", "status_reason", "progress", "expected", "next_due_on", "series",
+         "pending_period", "pending_value", "pending_qualifier"],
         batch_size=500,
     )
 
 
-def _county_wide_series(ids):
+def _county_wide(ids):
     readings = Reading.objects.filter(district__is_total=True, student_group__is_total=True)
-    if ids is not None:
-        readings = readings.filter(metric_id__in=ids)
+    return readings if ids is None else readings.filter(metric_id__in=ids)
+
+
+def _county_wide_series(ids):
+    """Approved county-wide values per metric, oldest first: what a trend chart draws."""
     series = defaultdict(list)
-    for metric_id, period, value in readings.order_by(
-        "metric_id", "period_end", "period_start"
-    ).values_list("metric_id", "period", "value"):
+    for metric_id, period, value in (
+        _county_wide(ids).filter(approved_value__isnull=False)
+        .order_by("metric_id", "period_end", "period_start")
+        .values_list("metric_id", "period", "approved_value")
+    ):
         series[metric_id].append([period, plain_number(value)])
     return series
+
+
+def _county_wide_pending(ids):
+    """The newest county-wide value awaiting approval, per metric."""
+    pending = {}
+    for metric_id, period, value, qualifier in (
+        _county_wide(ids).exclude(state=ReadingState.APPROVED)
+        .order_by("metric_id", "period_end", "period_start")
+        .values_list("metric_id", "period", "value", "qualifier")
+    ):
+        pending[metric_id] = (period, value, qualifier)  # the last one is the newest
+    return pending
 
 
 def _rebuild_rollups(plan_ids, changed_metrics, full):

@@ -177,6 +177,7 @@ def load_figures(data, where="figures"):
                     note=r.get("note") or "",
                     source_text=r.get("source") or "",
                     is_derived=bool(r.get("derived")),
+                    approve=True,  # published figures: loaded as approved
                 )
             except ValidationError as exc:
                 raise LoadError(f"{here} {r.get('period')}: {exc.message_dict}") from exc

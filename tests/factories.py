@@ -84,5 +84,8 @@ class ReadingFactory(factory.django.DjangoModelFactory):
     metric = factory.SubFactory(MetricFactory)
     period = "2023-24"
     value = 10
+    # Published figures by default; tests of the approval flow set state themselves.
+    state = "approved"
+    approved_value = factory.LazyAttribute(lambda r: r.value if r.state == "approved" else None)
     district = factory.LazyFunction(lambda: District.objects.total())
     student_group = factory.LazyFunction(lambda: StudentGroup.objects.total())

@@ -48,11 +48,18 @@ class MetricSnapshot(models.Model):
     previous_period = models.CharField(max_length=20, blank=True)
     previous_value = _decimal()
     change = _decimal()
+    # The newest value entered but not approved yet (county-wide rows), shown beside
+    # the approved one and marked as pending.
+    pending_value = _decimal()
+    pending_qualifier = models.CharField(max_length=20, choices=Qualifier.choices, blank=True)
+    pending_period = models.CharField(max_length=20, blank=True)
     # Share of the way from baseline to target reached (1 = target met), and the
     # share expected by the latest period; status compares the two.
     progress = models.FloatField(null=True, blank=True)
     expected = models.FloatField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NO_DATA)
+    # Judged on county-wide rows; "" on district and student-group slices.
+    status = models.CharField(max_length=20, choices=Status.choices, blank=True,
+                              default=Status.NO_DATA)
     status_reason = models.TextField(blank=True)
     next_due_on = models.DateField(
         null=True, blank=True, help_text="When the next reading is due, by the update frequency."

@@ -12,7 +12,21 @@ from .dimensions import District, StudentGroup
 from .metric import Metric
 
 
+class ReadingState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for approval"
+    APPROVED = "approved", "Approved"
+
+
 class Reading(models.Model):
+    """One value of a metric for a period, a district and a student group.
+
+    `value` is the latest value entered; `approved_value` is what a pillar lead last
+    approved, and is what statuses, roll-ups, exports and public pages use. While a
+    correction waits for approval both are kept, so the approved figure stays
+    visible with the pending one beside it.
+    """
+
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
     period = models.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
     # Derived from `period` on save so that readings sort and filter by date.
@@ -34,6 +48,27 @@ class Reading(models.Model):
     source_text = models.TextField(
         blank=True, help_text="The source's own words for this figure, quoted exactly."
     )
+    state = models.CharField(
+        max_length=20, choices=ReadingState.choices, default=ReadingState.DRAFT,
+        db_default=ReadingState.DRAFT,
+    )
+    approved_value = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True,
+        editable=False,
+    )
+    approved_qualifier = models.CharField(
+        max_length=20, choices=Qualifier.choices, blank=True, default="", db_default="",
+        editable=False,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="readings_approved", editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_comment = models.TextField(blank=True, default="", db_default="")
+    # Bumped on every save: a form posts the version it showed, and a save against
+    # an older version is refused instead of silently overwriting someone else.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="readings_entered",
@@ -43,7 +78,7 @@ class Reading(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["metric", "-period_start", "district", "student_group"]
+        ordering = ["metric", "-period_end", "district", "student_group"]
         constraints = [
             models.UniqueConstraint(
                 fields=["metric", "period", "district", "student_group"],
@@ -64,13 +99,25 @@ class Reading(models.Model):
                 violation_error_message="A period ends after it starts.",
             ),
             models.CheckConstraint(
-                condition=Q(qualifier__in=Qualifier.values),
+                condition=Q(qualifier__in=Qualifier.values)
+                & Q(approved_qualifier__in=Qualifier.values),
                 name="reading_qualifier_known",
                 violation_error_message="Unknown qualifier.",
             ),
+            models.CheckConstraint(
+                condition=Q(state__in=ReadingState.values),
+                name="reading_state_known",
+                violation_error_message="Unknown approval state.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ReadingState.APPROVED) | Q(approved_value__isnull=False),
+                name="reading_approved_has_value",
+                violation_error_message="An approved reading has an approved value.",
+            ),
         ]
         indexes = [
-            models.Index(fields=["metric", "district", "student_group", "-period_start"]),
+            models.Index(fields=["metric", "district", "student_group", "-period_end"]),
+            models.Index(fields=["state"]),
         ]
 
     def __str__(self):
@@ -79,11 +126,23 @@ class Reading(models.Model):
     def save(self, *args, **kwargs):
         # Always re-derived: a corrected period must move its dates with it.
         self.set_period(Period.parse(self.period))
+        if self.pk is not None:
+            self.version += 1
         super().save(*args, **kwargs)
 
     @property
     def display_value(self):
         return self.metric.format(self.value, self.qualifier)
+
+    @property
+    def display_approved_value(self):
+        if self.approved_value is None:
+            return ""
+        return self.metric.format(self.approved_value, self.approved_qualifier)
+
+    @property
+    def awaits_approval(self):
+        return self.state != ReadingState.APPROVED
 
     def clean(self):
         errors = {}

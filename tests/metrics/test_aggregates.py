@@ -7,10 +7,16 @@ from django.core.management import call_command
 
 from metrics import aggregates
 from metrics.models import District, MetricSnapshot, PendingRebuild, Rollup, Status, StudentGroup
-from metrics.services import reading_record
+from metrics.services import reading_approve, reading_record
 from metrics.status import judge_metric, next_due_on, rollup_status
 
 from ..factories import GoalFactory, MetricFactory, PillarFactory, ReadingFactory
+
+
+@pytest.fixture(autouse=True)
+def _in_process_rebuilds(settings):
+    # The embedded default; the broker path is tested on its own below.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 def _metric(**kwargs):
@@ -139,7 +145,7 @@ def test_incremental_rebuild_gives_the_rows_of_a_full_one(
 ):
     rate = plan_data["rate"]
     with django_capture_on_commit_callbacks(execute=True):
-        reading_record(metric=rate, period="2024-25", value="55")
+        reading_record(metric=rate, period="2024-25", value="55", approve=True)
     incremental = _rows()
     aggregates.rebuild()
     assert _rows() == incremental
@@ -177,7 +183,7 @@ def test_with_a_broker_saves_mark_pending_and_queue_one_task(
             reading_record(metric=plan_data["count"], period="2024-25", value=9)
             reading_record(metric=plan_data["rate"], period="2024-25", value=70)
         with django_capture_on_commit_callbacks(execute=True):
-            reading_record(metric=plan_data["count"], period="2024-25", value=10)
+            reading_record(metric=plan_data["count"], period="2024-25", value=10, approve=True)
     assert queued.call_count == 1  # the second burst finds a task already queued
     assert set(PendingRebuild.objects.values_list("metric_id", flat=True)) == {
         plan_data["count"].pk, plan_data["rate"].pk}
@@ -198,3 +204,28 @@ def test_rebuild_command(plan_data, capsys):
     call_command("rebuild_aggregates")
     assert "Rebuilt the aggregates of 2 metrics" in capsys.readouterr().out
     assert MetricSnapshot.objects.filter(is_county_wide=True).count() == 2
+
+
+def test_only_approved_values_count_and_a_pending_one_shows_beside(
+    plan_data, django_capture_on_commit_callbacks
+):
+    rate = plan_data["rate"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reading = reading_record(metric=rate, period="2024-25", value="79")
+    county = MetricSnapshot.objects.get(metric=rate, is_county_wide=True)
+    assert county.latest_value == 67 and county.status == Status.ON_TRACK  # unchanged
+    assert (county.pending_period, county.pending_value) == ("2024-25", 79)
+    with django_capture_on_commit_callbacks(execute=True):
+        reading_approve(reading=reading, user=None)
+    county = MetricSnapshot.objects.get(metric=rate, is_county_wide=True)  # rows are replaced
+    assert county.latest_value == 79 and county.pending_value is None
+
+
+def test_a_correction_keeps_the_approved_value_until_approved(
+    plan_data, django_capture_on_commit_callbacks
+):
+    count = plan_data["count"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reading_record(metric=count, period="2023-24", value="6")
+    county = MetricSnapshot.objects.get(metric=count, is_county_wide=True)
+    assert (county.latest_value, county.pending_value) == (5, 6)

@@ -16,7 +16,9 @@ def plan_with_figures(db):
         is_headline=True, headline_label="Educators Trained in Structured Literacy",
         headline_order=1,
     )
-    reading_record(metric=headline, period="2023-24", value="6000", qualifier="more_than")
+    reading_record(
+        metric=headline, period="2023-24", value="6000", qualifier="more_than", approve=True
+    )
     MetricFactory(pillar=pillar, name="Untouched metric")
     rebuild()
     return pillar.plan, pillar, headline
@@ -79,7 +81,8 @@ def test_unknown_pillar_and_metric_are_404(client, users, plan_with_figures):
 def test_metric_page_shows_its_readings_with_sources(client, users, plan_with_figures):
     _, _, headline = plan_with_figures
     reading_record(
-        metric=headline, period="2022-23", value="5000", source_text="<b>5,000</b> in 2022"
+        metric=headline, period="2022-23", value="5000", source_text="<b>5,000</b> in 2022",
+        approve=True,
     )
     rebuild()
     client.force_login(users["leadership"])
