@@ -179,6 +179,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.rebuild_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Stewards hear about due and overdue metrics once per period (cron without
+    # Redis: `python manage.py send_reminders`).
+    "daily-reminders": {
+        "task": "metrics.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 if REDIS_URL:
@@ -229,6 +235,8 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "lacoe-kpi@localhost")
+# Where emails point people to (no trailing slash), e.g. https://kpi.example.org
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: strict by default outside development, so `check --deploy` is clean.
@@ -244,6 +252,7 @@ X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare host means https
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 LOGGING = {

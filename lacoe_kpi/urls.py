@@ -6,6 +6,7 @@ admin.site.site_title = "LACOE KPI"
 
 urlpatterns = [
     path("", include("pillars.urls")),
+    path("", include("metrics.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

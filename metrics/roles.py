@@ -4,6 +4,8 @@ Synced after every `migrate` (post_migrate), so every database has the same
 roles and a changed definition here reaches existing databases too.
 """
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 STEWARD = "Data steward"
@@ -19,18 +21,23 @@ READ = [("pillars", f"view_{m}") for m in _PLAN_MODELS] + [
     ("metrics", f"view_{m}") for m in _METRIC_MODELS
 ]
 ENTER = [("metrics", "add_reading"), ("metrics", "change_reading")]
+EXPORT = [("reports", "export_report")]
 
 ROLE_PERMISSIONS = {
     STEWARD: READ + ENTER,
     PILLAR_LEAD: READ + ENTER + [("metrics", "set_target")],
-    LEADERSHIP: READ,
-    COMMUNICATIONS: READ,
+    LEADERSHIP: READ + EXPORT,
+    COMMUNICATIONS: READ + EXPORT + [("reports", "change_highlight")],
     ADMINISTRATOR: None,  # every permission of our apps and of user management
 }
 ADMIN_APPS = ("pillars", "metrics", "reports", "auth")
 
 
 def sync_roles(**kwargs):
+    # post_migrate reaches apps one by one: make sure the permissions of every app
+    # named here exist before the groups point at them.
+    for label in ADMIN_APPS:
+        create_permissions(global_apps.get_app_config(label), verbosity=0)
     for name, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         if wanted is None:

@@ -8,7 +8,23 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import AggregateState, Metric, MetricSnapshot, PendingRebuild, Reading, Rollup, Status
+from . import access
+from .models import (
+    AggregateState,
+    Metric,
+    MetricSnapshot,
+    PendingRebuild,
+    Reading,
+    ReadingState,
+    Rollup,
+    Status,
+)
+from .periods import Period
+
+
+def county_wide_readings():
+    """Readings for all districts and all students: the figures a page shows by default."""
+    return Reading.objects.filter(district__is_total=True, student_group__is_total=True)
 
 
 def dashboard_rows():
@@ -96,3 +112,119 @@ def search(rows, text):
         Q(metric__name__icontains=text) | Q(metric__code__icontains=text)
         | Q(metric__definition__icontains=text) | Q(metric__headline_label__icontains=text)
     )
+
+
+# --- Data entry ----------------------------------------------------------------
+
+
+def my_update_rows(user, plan=None):
+    """The dashboard rows of the metrics `user` may enter, overdue first.
+
+    Each row gets `.next_period` (the period whose reading is due next) and
+    `.is_overdue`.
+    """
+    metrics = access.editable_metrics(user)
+    if plan is not None:
+        metrics = metrics.filter(plan=plan)
+    rows = list(dashboard_rows().filter(metric__in=metrics))
+    today = timezone.localdate()
+    for row in rows:
+        row.next_period = next_period(row, today)
+        row.is_overdue = bool(row.next_due_on and row.next_due_on < today)
+    # Overdue first, then the ones never reported, then the rest by due date.
+    rows.sort(key=lambda r: (not r.is_overdue, r.next_due_on is not None,
+                             r.next_due_on or today, r.metric.name))
+    return rows
+
+
+def owned_metric_rows():
+    """Dashboard rows of every metric that has owners, with the owners prefetched."""
+    return list(
+        dashboard_rows().filter(metric__owners__isnull=False).distinct()
+        .prefetch_related("metric__owners")
+    )
+
+
+def next_period(row, today):
+    """The period whose reading is due next: after the latest one, or the current one."""
+    if row.latest_period or row.pending_period:
+        latest = max(
+            (Period.parse(p) for p in (row.latest_period, row.pending_period) if p),
+            key=lambda p: p.end,
+        )
+        return latest.next().text
+    frequency = row.metric.frequency
+    year = today.year if today.month >= 7 else today.year - 1
+    if frequency == "monthly":
+        return Period.month(today.year, today.month).text
+    if frequency == "quarterly":
+        return f"{Period.school_year(year)} Q{(today.month - 7) % 12 // 3 + 1}"
+    return Period.school_year(year).text
+
+
+def returned_readings(user):
+    """Readings sent back to `user` with a comment, to fix."""
+    return list(
+        Reading.objects.filter(entered_by=user, state=ReadingState.DRAFT)
+        .exclude(review_comment="")
+        .select_related("metric__plan", "district", "student_group")
+        .order_by("-updated_at")
+    )
+
+
+def readings_for_period(metrics, period):
+    """County-wide readings of `metrics` for one period, by metric id (one query)."""
+    return {
+        r.metric_id: r
+        for r in county_wide_readings().filter(metric__in=metrics, period=period)
+    }
+
+
+def approval_queue(user):
+    """Readings waiting for `user`'s approval, oldest first."""
+    return list(
+        Reading.objects.filter(
+            state=ReadingState.SUBMITTED, metric__in=access.approvable_metrics(user)
+        )
+        .select_related("metric__plan", "metric__pillar", "district", "student_group",
+                        "entered_by")
+        .order_by("updated_at")
+    )
+
+
+def metric_history(metric, limit=100):
+    """Every recorded change to the metric and its readings, newest first, with old → new.
+
+    Two queries: the metric's history and its readings' history; diffs are taken
+    between consecutive records of the same object.
+    """
+    reading_records = list(
+        Reading.history.filter(metric_id=metric.pk)
+        .select_related("history_user").order_by("id", "history_date", "history_id")
+    )
+    metric_records = list(
+        metric.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries = []
+    for records, fields, kind in (
+        (reading_records, ("period", "value", "qualifier", "state", "approved_value", "note",
+                           "evidence_url"), "reading"),
+        (metric_records, ("name", "definition", "unit", "target_value", "target_period",
+                          "baseline_value", "baseline_period", "on_track_threshold",
+                          "at_risk_threshold"), "metric"),
+    ):
+        previous = {}
+        for record in records:
+            before = previous.get(record.id)
+            changes = [
+                (name, getattr(before, name) if before else None, getattr(record, name))
+                for name in fields
+                if before is None or getattr(before, name) != getattr(record, name)
+            ]
+            if before is None:
+                changes = [c for c in changes if c[2] not in (None, "")]
+            entries.append({"record": record, "kind": kind, "changes": changes,
+                            "type": record.get_history_type_display()})
+            previous[record.id] = record
+    entries.sort(key=lambda e: e["record"].history_date, reverse=True)
+    return entries[:limit]

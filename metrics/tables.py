@@ -17,6 +17,16 @@ def status_badge(status, label):
     )
 
 
+class SyntheticMarkColumn(tables.Column):
+    """Added to tables of a synthetic plan, so every exported row says what it is."""
+
+    def __init__(self):
+        super().__init__(verbose_name="Synthetic data", empty_values=(), orderable=False)
+
+    def render(self):
+        return "SYNTHETIC DATA (demo, not real figures)"
+
+
 class MetricSnapshotTable(tables.Table):
     """A pillar's metrics with their county-wide state, sortable and exportable."""
 

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that call a service."""
 
 from celery import shared_task
+from django.conf import settings
 
 from . import aggregates
 from .models import Metric, Reading
@@ -22,3 +23,11 @@ def rebuild_pending():
 def rebuild_all():
     """Nightly full rebuild (Celery beat), also run by `manage.py rebuild_aggregates`."""
     return aggregates.rebuild()
+
+
+@shared_task
+def send_reminders():
+    """Daily (Celery beat): email stewards the metrics due or overdue, once per period."""
+    from .reminders import send_due_reminders
+
+    return send_due_reminders(base_url=settings.SITE_URL)

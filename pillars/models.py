@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -82,6 +83,10 @@ class Pillar(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, help_text=SLUG_HELP)
     commitment = models.TextField(help_text="The plan's own commitment statement, word for word.")
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="led_pillars",
+        help_text="Pillar leads: approve readings and set targets of this pillar's metrics.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -7,9 +7,10 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from metrics import access
 from metrics import selectors as metric_selectors
 from metrics.filters import MetricSnapshotFilter
-from metrics.tables import MetricSnapshotTable
+from metrics.tables import MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
 
@@ -85,7 +86,13 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         return super().handle_no_permission()
 
     def get_export_filename(self, export_format):
-        return f"{self.pillar.plan.slug}-{self.pillar.slug}-metrics.{export_format}"
+        mark = "-SYNTHETIC" if self.pillar.plan.is_synthetic else ""
+        return f"{self.pillar.plan.slug}-{self.pillar.slug}-metrics{mark}.{export_format}"
+
+    def get_table_kwargs(self):
+        if self.pillar.plan.is_synthetic:
+            return {"extra_columns": [("synthetic", SyntheticMarkColumn())]}
+        return {}
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.has_perm(STAFF_PERMISSION):
@@ -128,6 +135,10 @@ def metric_detail(request, plan, code):
         "plan": metric.plan,
         "metric": metric,
         "snapshot": snapshot,
+        "can_enter": access.can_enter(request.user, metric),
+        "can_set_target": access.can_set_target(request.user, metric),
+        "is_administrator": access.is_administrator(request.user),
+        "history": metric_selectors.metric_history(metric),
         "trend_chart": charts.trend(metric, snapshot.series, "trend")
         if snapshot and snapshot.series else None,
         "state": metric_selectors.aggregate_state(),

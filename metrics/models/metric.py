@@ -194,14 +194,18 @@ class Metric(models.Model):
             self.unit, value, scale_min=self.scale_min, scale_max=self.scale_max, field=field
         )
 
-    def validate_period(self, text, field="period"):
-        """Parse `text` and check the period lies inside this metric's plan."""
+    def validate_period(self, text, field="period", *, before_plan_ok=False):
+        """Parse `text` and check the period lies inside this metric's plan.
+
+        A baseline may be measured before the plan starts (`before_plan_ok`).
+        """
         try:
             period = Period.parse(text)
         except ValidationError as exc:
             raise ValidationError({field: exc.messages}) from None
         plan = self.plan
-        if not period.within(plan.starts_on, plan.ends_on):
+        first = period.start if before_plan_ok else plan.starts_on
+        if not period.within(first, plan.ends_on):
             raise ValidationError(
                 {field: f"{period} is outside the plan {plan.span_label}: use a period from "
                         f"{plan.school_years[0]} to {plan.school_years[-1]}."},
@@ -255,7 +259,10 @@ class Metric(models.Model):
                 errors.update(exc.message_dict)
         if period:
             try:
-                setattr(self, period_field, str(self.validate_period(period, period_field)))
+                parsed = self.validate_period(
+                    period, period_field, before_plan_ok=period_field == "baseline_period"
+                )
+                setattr(self, period_field, str(parsed))
             except ValidationError as exc:
                 errors.update(exc.message_dict)
         if value is not None and not period:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -10,6 +11,17 @@ from ..periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
 from .dimensions import District, StudentGroup
 from .metric import Metric
+
+EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "csv", "xlsx", "docx", "txt"]
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def validate_evidence_size(file):
+    if file.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            "The evidence file is %(size)s MB; at most 10 MB is accepted.",
+            code="file_too_large", params={"size": f"{file.size / 1024 / 1024:.1f}"},
+        )
 
 
 class ReadingState(models.TextChoices):
@@ -45,6 +57,14 @@ class Reading(models.Model):
         default=False, help_text="Computed by us from other figures, not stated by the source."
     )
     note = models.TextField(blank=True)
+    evidence_url = models.URLField(
+        blank=True, max_length=500, help_text="A link to where the figure comes from."
+    )
+    evidence_file = models.FileField(
+        upload_to="evidence/%Y/%m/", blank=True, max_length=300,
+        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS), validate_evidence_size],
+        help_text="PDF, image, CSV, XLSX, DOCX or text file, at most 10 MB.",
+    )
     source_text = models.TextField(
         blank=True, help_text="The source's own words for this figure, quoted exactly."
     )

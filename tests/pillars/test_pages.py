@@ -139,3 +139,50 @@ def _url(name, plan_with_figures):
         "metric": metric.get_absolute_url(),
         "home": "/",
     }[name]
+
+
+def test_pillar_table_filters_sorts_and_exports_csv(client, users, plan_with_figures):
+    _, pillar, headline = plan_with_figures
+    client.force_login(users["leadership"])
+    url = pillar.get_absolute_url()
+    html = client.get(url, {"q": "educators"}).content.decode()
+    assert "Educators trained" in html
+    table = client.get(url, {"q": "educators"}).context["table"]
+    assert [row.record.metric.name for row in table.rows] == ["Educators trained"]
+    nodata = client.get(url, {"status": "no_data"}).context["table"]
+    assert [row.record.metric.name for row in nodata.rows] == ["Untouched metric"]
+    ordered = client.get(url, {"sort": "-name"}).context["table"]
+    assert [r.record.metric.name for r in ordered.rows] == ["Untouched metric", "Educators trained"]
+    bad = client.get(url, {"status": "bogus", "unit": "<script>alert(7)</script>", "q": "x" * 500})
+    assert bad.status_code == 200 and "<script>alert(7)" not in bad.content.decode()
+    export = client.get(url, {"_export": "csv"})
+    assert export["Content-Type"].startswith("text/csv")
+    lines = export.content.decode().splitlines()
+    assert lines[0].startswith("Metric,Code,Priority area,Status,Latest")
+    assert any(line.startswith("Educators trained,") and ",6000," in line for line in lines)
+
+
+def test_synthetic_plan_is_marked_on_pages_and_every_exported_row(
+    client, users, plan_with_figures
+):
+    plan, pillar, _ = plan_with_figures
+    plan.is_synthetic = True
+    plan.save()
+    client.force_login(users["leadership"])
+    for url in (plan.get_absolute_url(), pillar.get_absolute_url()):
+        assert "Synthetic data" in client.get(url).content.decode()
+    export = client.get(pillar.get_absolute_url(), {"_export": "csv"})
+    assert "SYNTHETIC" in export["Content-Disposition"]
+    rows = export.content.decode().splitlines()[1:]
+    assert rows and all("SYNTHETIC DATA" in row for row in rows)
+
+
+def test_overview_shows_rollups_attention_and_freshness(client, users, plan_with_figures):
+    plan, pillar, _ = plan_with_figures
+    client.force_login(users["leadership"])
+    html = client.get(plan.get_absolute_url()).content.decode()
+    assert "Figures computed" in html
+    assert "No data yet" in html and "Untouched metric" in html  # needs attention
+    assert "No metric here has both a target and data." in html  # the roll-up's reason
+    assert 'src="/static/vendor/plotly-basic-4.1.1.min.js"' in html
+    assert "cdn" not in html.lower()

@@ -4,6 +4,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics import roles
+from metrics.models import Metric
+from pillars.models import Pillar
 
 DEMO_PASSWORD = "lacoe-demo-2024"  # noqa: S105 - local demo accounts only, refused with DEBUG off
 DEMO_USERS = {
@@ -34,3 +36,16 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             self.stdout.write(f"  {username:<11} {role}")
+        self._assign(users.objects.get(username="steward"), users.objects.get(username="lead"))
+
+    def _assign(self, steward, lead):
+        """Demo data, not fixtures: give "My updates" and "Approvals" something to show.
+
+        The lead leads the first pillar of every plan; the steward owns the first
+        five metrics of that pillar.
+        """
+        for pillar in Pillar.objects.filter(order=1):
+            pillar.leads.add(lead)
+            for metric in Metric.objects.filter(pillar=pillar).order_by("code")[:5]:
+                metric.owners.add(steward)
+        self.stdout.write("  steward owns 5 metrics of each plan's pillar 1; lead leads pillar 1.")

@@ -1,0 +1,73 @@
+"""An uploaded spreadsheet of readings, kept from its preview until it is imported."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pillars.models import StrategicPlan
+
+
+def _stored_name(batch, filename):
+    # The user's file name is kept in `filename` only: on disk the batch id names it.
+    return f"imports/{batch.pk}{PurePath(filename).suffix.lower()[:6]}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: previewed first, then imported in one go when its owner confirms.
+
+    `report` holds what the preview (or the import) found: counts of new, changed,
+    unchanged, skipped and rejected rows, and the outcome of each row (capped per
+    kind, so that a 200,000-row file keeps a small report).
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not imported yet"
+        IMPORTED = "imported", "Imported"
+        FAILED = "failed", "Failed: nothing imported"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    file = models.FileField(upload_to=_stored_name, max_length=300)
+    approve = models.BooleanField(
+        default=False, help_text="Approve at once the rows whose metrics the owner may approve."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWED)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["previewed", "imported", "failed"]),
+                name="import_batch_state_known",
+                violation_error_message="Unknown import state.",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def counts(self):
+        return self.report.get("counts", {})
+
+    @property
+    def can_confirm(self):
+        counts = self.counts
+        return (
+            self.state == self.State.PREVIEWED
+            and not counts.get("rejected")
+            and not self.report.get("errors")
+            and bool(counts.get("new") or counts.get("changed"))
+        )

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.db import models
+
+from .metric import Metric
+
+
+class ReminderLog(models.Model):
+    """A reminder sent to a steward for one metric's period: never sent twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "metric", "period"],
+                                    name="one_reminder_per_user_metric_period"),
+        ]
+
+    def __str__(self):
+        return f"reminder to {self.user_id}: metric {self.metric_id} {self.period}"

@@ -1,0 +1,256 @@
+"""Staff data entry: my updates, one reading, bulk entry, targets, review, restore."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from pillars.models import StrategicPlan
+
+from .. import access, selectors
+from ..forms import BulkRowForm, PeriodForm, ReadingForm, ReviewForm, TargetForm
+from ..models import District, Metric, Reading, StudentGroup
+from ..services import (
+    EditConflict,
+    metric_set_target,
+    reading_approve,
+    reading_record,
+    reading_restore,
+    reading_return,
+)
+from ..units import plain_number
+
+
+def _metric(plan, code):
+    return get_object_or_404(
+        Metric.objects.select_related("plan", "pillar__plan"), plan__slug=plan, code=code
+    )
+
+
+def _require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+@require_safe
+@login_required
+def my_updates(request):
+    _require(access.editable_metrics(request.user).exists() or access.can_read(request.user))
+    return render(request, "metrics/my_updates.html", {
+        "rows": selectors.my_update_rows(request.user),
+        "returned": selectors.returned_readings(request.user),
+        "queue_size": len(selectors.approval_queue(request.user)),
+        "plans": StrategicPlan.objects.filter(
+            metrics__in=access.editable_metrics(request.user)
+        ).distinct(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reading_enter(request, plan, code):
+    """Add or correct one reading; refuses a save over someone else's newer one."""
+    metric = _metric(plan, code)
+    _require(access.can_enter(request.user, metric))
+    if request.method == "POST":
+        form = ReadingForm(request.POST, request.FILES, metric=metric)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                reading = reading_record(
+                    metric=metric, period=data["period"], value=data["value"],
+                    qualifier=data["qualifier"], note=data["note"],
+                    district=data["district"], student_group=data["student_group"],
+                    evidence_url=data["evidence_url"], evidence_file=data["evidence_file"],
+                    user=request.user, expected_version=data["version"],
+                    approve=access.can_approve(request.user, metric),
+                )
+            except EditConflict as conflict:
+                form.add_error(None, _conflict_message(metric, conflict.current))
+                form.data = form.data.copy()
+                form.data["version"] = conflict.current.version if conflict.current else 0
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _saved_message(metric, reading))
+                return redirect(metric.get_absolute_url())
+    else:
+        form = ReadingForm(metric=metric, initial=_initial_reading(request, metric))
+    return render(request, "metrics/reading_form.html", {
+        "plan": metric.plan, "metric": metric, "form": form,
+    })
+
+
+def _initial_reading(request, metric):
+    period = request.GET.get("period") or ""
+    district = District.objects.filter(pk=request.GET.get("district") or None).first()
+    group = StudentGroup.objects.filter(pk=request.GET.get("student_group") or None).first()
+    existing = (
+        Reading.objects.filter(
+            metric=metric, period=period,
+            district=district or District.objects.total(),
+            student_group=group or StudentGroup.objects.total(),
+        ).first() if period else None
+    )
+    if existing is None:
+        return {"period": period, "district": district, "student_group": group, "version": 0}
+    return {
+        "period": existing.period, "value": plain_number(existing.value),
+        "qualifier": existing.qualifier, "note": existing.note,
+        "evidence_url": existing.evidence_url, "district": district, "student_group": group,
+        "version": existing.version,
+    }
+
+
+def _conflict_message(metric, current):
+    if current is None:
+        return ("This reading was deleted since you opened the form. Check the values and "
+                "save again.")
+    who = current.entered_by.get_username() if current.entered_by else "someone"
+    return (
+        f"{who} saved this reading at {current.updated_at:%H:%M} since you opened the form: "
+        f"the value is now {metric.format(current.value, current.qualifier)}. Your values are "
+        "kept below; save again to replace theirs."
+    )
+
+
+def _saved_message(metric, reading):
+    text = f"Saved {metric.format(reading.value, reading.qualifier)} for {reading.period}"
+    if reading.awaits_approval:
+        return f"{text}: it waits for a pillar lead's approval."
+    return f"{text} and approved."
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bulk_entry(request, plan):
+    """All of the user's metrics of a plan for one period, each row saved on its own."""
+    plan = get_object_or_404(StrategicPlan, slug=plan)
+    metrics = list(access.editable_metrics(request.user, plan.metrics.select_related("plan"))
+                   .order_by("pillar__order", "name"))
+    _require(metrics)
+    period_form = PeriodForm(request.GET or None, plan=plan)
+    period = period_form.cleaned_data["period"] if period_form.is_valid() else None
+    rows, saved = [], 0
+    if period:
+        existing = selectors.readings_for_period(metrics, period)
+        for metric in metrics:
+            reading = existing.get(metric.pk)
+            prefix = f"m{metric.pk}"
+            if request.method == "POST":
+                form = BulkRowForm(request.POST, metric=metric, prefix=prefix)
+                saved += _save_bulk_row(request, form, metric, period)
+            else:
+                form = BulkRowForm(metric=metric, prefix=prefix, initial={
+                    "value": plain_number(reading.value) if reading else "",
+                    "qualifier": reading.qualifier if reading else "",
+                    "note": reading.note if reading else "",
+                    "version": reading.version if reading else 0,
+                })
+            rows.append((metric, reading, form))
+        if request.method == "POST":
+            failed = sum(1 for _, _, form in rows if form.errors)
+            if saved:
+                messages.success(request, f"Saved {saved} reading{'s' * (saved != 1)}.")
+            if failed:
+                messages.error(request, f"{failed} row{'s' * (failed != 1)} could not be saved: "
+                                        "see the messages in the grid. Nothing you typed is lost.")
+            else:
+                return redirect(f"{request.path}?period={period}")
+    return render(request, "metrics/bulk_entry.html", {
+        "plan": plan, "period_form": period_form, "period": period, "rows": rows,
+    })
+
+
+def _save_bulk_row(request, form, metric, period):
+    if not form.is_valid() or form.cleaned_data["value"] in (None, ""):
+        return 0
+    data = form.cleaned_data
+    try:
+        reading = reading_record(
+            metric=metric, period=period, value=data["value"], qualifier=data["qualifier"],
+            note=data["note"], user=request.user, expected_version=data["version"],
+            approve=access.can_approve(request.user, metric),
+        )
+    except EditConflict as conflict:
+        form.add_error("value", _conflict_message(metric, conflict.current))
+        return 0
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return 0
+    # The version shown matched (or EditConflict above), so a new version means a save.
+    return int(reading.version != data["version"])
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def target_edit(request, plan, code):
+    metric = _metric(plan, code)
+    _require(access.can_set_target(request.user, metric))
+    form = TargetForm(request.POST or None, instance=metric)
+    if request.method == "POST" and form.is_valid():
+        try:
+            metric_set_target(metric=metric, **{f: form.cleaned_data[f] for f in form.fields})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Target, baseline and thresholds saved; the status "
+                                      "follows on the dashboards.")
+            return redirect(metric.get_absolute_url())
+    return render(request, "metrics/target_form.html", {
+        "plan": metric.plan, "metric": metric, "form": form,
+    })
+
+
+@require_safe
+@login_required
+def approvals(request):
+    _require(access.approvable_metrics(request.user).exists())
+    return render(request, "metrics/approvals.html", {
+        "readings": selectors.approval_queue(request.user), "form": ReviewForm(),
+    })
+
+
+@require_POST
+@login_required
+def review(request, pk):
+    reading = get_object_or_404(Reading.objects.select_related("metric"), pk=pk)
+    _require(access.can_approve(request.user, reading.metric))
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "approve":
+                reading_approve(reading=reading, user=request.user,
+                                comment=form.cleaned_data["comment"])
+                messages.success(request, f"Approved {reading.metric.name}, {reading.period}.")
+            else:
+                reading_return(reading=reading, user=request.user,
+                               comment=form.cleaned_data["comment"])
+                messages.success(request, f"Returned {reading.metric.name}, {reading.period}, "
+                                          "to its steward.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, "Choose approve or return.")
+    return redirect(reverse("metrics:approvals"))
+
+
+@require_POST
+@login_required
+def restore(request, pk, history_id):
+    reading = get_object_or_404(Reading.objects.select_related("metric", "district",
+                                                               "student_group"), pk=pk)
+    _require(access.is_administrator(request.user))
+    record = get_object_or_404(Reading.history.model, history_id=history_id, id=reading.pk)
+    try:
+        reading_restore(reading=reading, record=record, user=request.user)
+    except (ValidationError, EditConflict) as exc:
+        messages.error(request, f"Could not restore that value: {exc}")
+    else:
+        messages.success(request, f"Restored {reading.metric.format(record.value)} for "
+                                  f"{reading.period}; it waits for approval like any edit.")
+    return redirect(reading.metric.get_absolute_url())

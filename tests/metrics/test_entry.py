@@ -1,0 +1,269 @@
+"""Staff data entry: one reading, conflicts, bulk grid, targets, approval, history, restore."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from metrics.aggregates import rebuild
+from metrics.models import MetricSnapshot, Reading, ReadingState, Status
+
+from ..factories import MetricFactory, PillarFactory, ReadingFactory
+
+
+@pytest.fixture(autouse=True)
+def _in_process(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def owned(users):
+    metric = MetricFactory(code="rate", name="Newsletter open rate", unit="percent")
+    metric.owners.add(users["steward"])
+    metric.pillar.leads.add(users["lead"])
+    rebuild()
+    return metric
+
+
+def _enter_url(metric):
+    return reverse("metrics:enter", args=[metric.plan.slug, metric.code])
+
+
+def _post(client, metric, **data):
+    payload = {"period": "2023-24", "value": "45.5", "qualifier": "", "note": "", "version": 0,
+               **data}
+    return client.post(_enter_url(metric), payload)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "This field is required."),
+        ("145", "A percent is a share from 0 to 100."),
+        ("-3", "A percent is a share from 0 to 100."),
+        ("forty", "is not a number"),
+        ("<script>alert(1)</script>", "is not a number"),
+        ("9" * 61, "Ensure this value has at most 60 characters"),
+        ("9" * 30, "The number is too large"),
+        ("1.23456", "Use at most 4 decimal places."),
+    ],
+)
+def test_bad_value_gets_a_message_next_to_the_field_and_keeps_what_was_typed(
+    client, users, owned, value, message
+):
+    client.force_login(users["steward"])
+    response = _post(client, owned, value=value, note="typed note")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(message in error for error in form.errors["value"])
+    html = response.content.decode()
+    assert "typed note" in html
+    assert "<script>alert(1)</script>" not in html
+    assert not Reading.objects.exists()
+
+
+def test_bad_period_says_what_is_allowed(client, users, owned):
+    client.force_login(users["steward"])
+    response = _post(client, owned, period="2030-31")
+    assert "outside the plan 2022-25" in str(response.context["form"].errors["period"])
+
+
+def test_steward_value_waits_for_approval_then_lead_approves(
+    client, users, owned, django_capture_on_commit_callbacks
+):
+    client.force_login(users["steward"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, owned, value="45.5")
+    assert response.status_code == 302
+    reading = Reading.objects.get()
+    assert (reading.state, reading.approved_value, reading.entered_by) == (
+        ReadingState.SUBMITTED, None, users["steward"])
+    snapshot = MetricSnapshot.objects.get(metric=owned, is_county_wide=True)
+    assert snapshot.latest_value is None and snapshot.pending_value == Decimal("45.5")
+
+    client.force_login(users["lead"])
+    assert "Newsletter open rate" in client.get(reverse("metrics:approvals")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("metrics:review", args=[reading.pk]), {"action": "approve"})
+    snapshot = MetricSnapshot.objects.get(metric=owned, is_county_wide=True)
+    assert snapshot.latest_value == Decimal("45.5") and snapshot.pending_value is None
+    page = client.get(owned.pillar.get_absolute_url()).content.decode()
+    assert "45.5%" in page
+
+
+def test_lead_returns_with_a_comment_and_the_steward_sees_it(client, users, owned):
+    reading = ReadingFactory(metric=owned, state="submitted", approved_value=None, value=40,
+                             entered_by=users["steward"])
+    client.force_login(users["lead"])
+    client.post(reverse("metrics:review", args=[reading.pk]), {"action": "return", "comment": ""})
+    reading.refresh_from_db()
+    assert reading.state == ReadingState.SUBMITTED  # a return needs a comment
+    client.post(reverse("metrics:review", args=[reading.pk]),
+                {"action": "return", "comment": "Source says 41.2"})
+    reading.refresh_from_db()
+    assert (reading.state, reading.review_comment) == (ReadingState.DRAFT, "Source says 41.2")
+    client.force_login(users["steward"])
+    assert "Source says 41.2" in client.get(reverse("metrics:my_updates")).content.decode()
+
+
+def test_lead_entry_is_approved_at_once(client, users, owned):
+    client.force_login(users["lead"])
+    _post(client, owned, value="50")
+    assert Reading.objects.get().approved_value == 50
+
+
+def test_second_save_over_someone_elses_is_refused_and_keeps_what_was_typed(
+    client, users, owned
+):
+    reading = ReadingFactory(metric=owned, value=40, state="submitted", approved_value=None)
+    client.force_login(users["steward"])
+    form_page = client.get(_enter_url(owned) + "?period=2023-24")
+    shown_version = form_page.context["form"].initial["version"]
+    client.force_login(users["lead"])
+    assert _post(client, owned, value="42", version=shown_version).status_code == 302
+    client.force_login(users["steward"])
+    response = _post(client, owned, value="44.4", note="mine", version=shown_version)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "lead saved this reading" in html and "the value is now 42%" in html
+    assert 'value="44.4"' in html and "mine" in html
+    reading.refresh_from_db()
+    assert reading.value == 42
+    # Saving again on purpose, with the version now shown, replaces theirs.
+    new_version = response.context["form"].data["version"]
+    assert _post(client, owned, value="44.4", version=new_version).status_code == 302
+    reading.refresh_from_db()
+    assert reading.value == Decimal("44.4")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("evil.exe", b"MZ...", "File extension “exe” is not allowed"),
+        ("big.pdf", b"x" * (10 * 1024 * 1024 + 1), "at most 10 MB"),
+        ("empty.pdf", b"", "The submitted file is empty."),
+    ],
+)
+def test_evidence_files_have_type_and_size_limits(client, users, owned, name, content, message):
+    client.force_login(users["steward"])
+    response = client.post(_enter_url(owned), {
+        "period": "2023-24", "value": "45", "version": 0,
+        "evidence_file": SimpleUploadedFile(name, content),
+    })
+    assert message in str(response.context["form"].errors["evidence_file"])
+    assert not Reading.objects.exists()
+
+
+def test_evidence_link_and_file_are_kept(client, users, owned, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(users["steward"])
+    client.post(_enter_url(owned), {
+        "period": "2023-24", "value": "45", "version": 0,
+        "evidence_url": "https://example.org/report.pdf",
+        "evidence_file": SimpleUploadedFile("source.pdf", b"%PDF-1.4 test"),
+    })
+    reading = Reading.objects.get()
+    assert reading.evidence_url == "https://example.org/report.pdf"
+    assert reading.evidence_file.name.endswith(".pdf")
+
+
+def test_bulk_grid_saves_valid_rows_and_keeps_invalid_ones_as_typed(client, users, owned):
+    count = MetricFactory(pillar=owned.pillar, plan=owned.plan, code="count", name="Laptops",
+                          unit="count")
+    count.owners.add(users["steward"])
+    untouched = MetricFactory(pillar=owned.pillar, plan=owned.plan, code="u", name="Untouched")
+    untouched.owners.add(users["steward"])
+    client.force_login(users["steward"])
+    url = reverse("metrics:bulk_entry", args=[owned.plan.slug]) + "?period=2024-25"
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, {
+        f"m{owned.pk}-value": "45.5", f"m{owned.pk}-version": 0,
+        f"m{count.pk}-value": "12.5", f"m{count.pk}-note": "typed", f"m{count.pk}-version": 0,
+        f"m{untouched.pk}-value": "", f"m{untouched.pk}-version": 0,
+    })
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A count is a whole number of 0 or more." in html
+    assert 'value="12.5"' in html and 'value="typed"' in html
+    assert list(Reading.objects.values_list("metric__code", "value")) == [("rate", Decimal("45.5"))]
+
+
+def test_bulk_grid_query_count_is_constant_in_the_number_of_metrics(
+    client, users, owned, django_assert_max_num_queries
+):
+    client.force_login(users["steward"])
+    url = reverse("metrics:bulk_entry", args=[owned.plan.slug]) + "?period=2024-25"
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for i in range(25):
+        metric = MetricFactory(pillar=owned.pillar, plan=owned.plan, code=f"m{i}")
+        metric.owners.add(users["steward"])
+        ReadingFactory(metric=metric, period="2024-25")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_lead_sets_a_target_and_the_status_follows(
+    client, users, owned, django_capture_on_commit_callbacks
+):
+    ReadingFactory(metric=owned, period="2023-24", value=67)
+    rebuild()
+    assert MetricSnapshot.objects.get(metric=owned, is_county_wide=True).status == Status.NO_TARGET
+    client.force_login(users["lead"])
+    url = reverse("metrics:target", args=[owned.plan.slug, owned.code])
+    bad = client.post(url, {"target_value": "180", "target_period": "2024-25",
+                            "on_track_threshold": 95, "at_risk_threshold": 80})
+    assert "from 0 to 100" in str(bad.context["form"].errors["target_value"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {
+            "target_value": "80", "target_period": "2024-25", "baseline_value": "40",
+            "baseline_period": "2021-22", "on_track_threshold": 95, "at_risk_threshold": 80,
+        })
+    assert response.status_code == 302, response.context["form"].errors
+    assert MetricSnapshot.objects.get(metric=owned, is_county_wide=True).status == Status.ON_TRACK
+    assert owned.history.count() >= 2  # the target change is in the metric's history
+
+
+def test_history_shows_who_changed_what_and_admin_restores_through_the_service(
+    client, users, owned
+):
+    client.force_login(users["steward"])
+    _post(client, owned, value="40")
+    version = Reading.objects.get().version
+    _post(client, owned, value="41", version=version)
+    client.force_login(users["administrator"])
+    page = client.get(owned.get_absolute_url())
+    html = page.content.decode()
+    assert "steward" in html and "value: 40.0000 → 41.0000" in html
+    first = Reading.history.order_by("history_date").first()
+    reading = Reading.objects.get()
+    client.post(reverse("metrics:restore", args=[reading.pk, first.history_id]))
+    reading.refresh_from_db()
+    assert reading.value == 40 and reading.state == ReadingState.SUBMITTED
+    assert reading.history.count() == 3
+
+
+def test_my_updates_lists_overdue_first(client, users, owned):
+    recent = MetricFactory(pillar=owned.pillar, plan=owned.plan, code="recent", name="Recent one")
+    recent.owners.add(users["steward"])
+    ReadingFactory(metric=owned, period="2022-23", value=30)  # next due long ago
+    ReadingFactory(metric=recent, period="2024-25", value=3)
+    rebuild()
+    client.force_login(users["steward"])
+    html = client.get(reverse("metrics:my_updates")).content.decode()
+    assert html.index("Newsletter open rate") < html.index("Recent one")
+    assert "Overdue since" in html and "Enter 2023-24" in html
+
+
+def test_signed_out_posts_change_nothing(client, owned):
+    response = _post(client, owned, value="45")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert not Reading.objects.exists()
+
+
+def test_outsider_pillar_is_forbidden_for_the_steward(client, users, owned):
+    other = MetricFactory(pillar=PillarFactory(plan=owned.plan), code="x")
+    client.force_login(users["steward"])
+    assert client.get(_enter_url(other)).status_code == 403
