@@ -34,6 +34,10 @@ $(STAMP): pyproject.toml
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# Figures as `name: value unit`; its own database (PostgreSQL if reachable, else SQLite).
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 
