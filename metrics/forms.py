@@ -149,3 +149,16 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=2000,
                               help_text="Required when returning: say what needs changing.")
+
+
+class ReadingSliceForm(forms.Form):
+    """Which district and student group's readings a metric page lists."""
+
+    district = forms.ModelChoiceField(
+        queryset=District.objects.filter(is_total=False), required=False,
+        empty_label="All districts (county-wide)",
+    )
+    student_group = forms.ModelChoiceField(
+        queryset=StudentGroup.objects.filter(is_total=False), required=False,
+        empty_label="All students",
+    )

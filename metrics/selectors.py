@@ -4,13 +4,14 @@ Dashboards read the precomputed aggregates (MetricSnapshot, Rollup), never raw
 readings; only a metric's own page lists its readings.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from . import access
 from .models import (
     AggregateState,
+    District,
     Metric,
     MetricSnapshot,
     PendingRebuild,
@@ -18,6 +19,7 @@ from .models import (
     ReadingState,
     Rollup,
     Status,
+    StudentGroup,
 )
 from .periods import Period
 
@@ -91,19 +93,31 @@ def aggregate_state():
 
 
 def metric_page(plan_slug, code):
-    """One metric, its county-wide snapshot and all its readings (newest first)."""
-    readings = Reading.objects.select_related("district", "student_group").order_by(
-        "-period_end", "-period_start", "district__name", "student_group__name"
-    )
+    """One metric with its place in the plan and owners, and its county-wide snapshot."""
     metric = get_object_or_404(
         Metric.objects.select_related(
             "plan", "pillar__plan", "priority_area", "goal", "program"
-        ).prefetch_related(Prefetch("readings", queryset=readings), "owners"),
+        ).prefetch_related("owners"),
         plan__slug=plan_slug,
         code=code,
     )
     snapshot = dashboard_rows().filter(metric=metric).first()
     return metric, snapshot
+
+
+def metric_readings(metric, *, district=None, student_group=None):
+    """A metric's readings for one district and student group (the whole by default),
+    newest first. A metric may hold tens of thousands of readings across districts
+    and groups: a page shows one slice, paginated."""
+    return (
+        Reading.objects.filter(
+            metric=metric,
+            district=district or District.objects.total(),
+            student_group=student_group or StudentGroup.objects.total(),
+        )
+        .select_related("district", "student_group")
+        .order_by("-period_end", "-period_start")
+    )
 
 
 def search(rows, text):
@@ -198,12 +212,16 @@ def metric_history(metric, limit=100):
     Two queries: the metric's history and its readings' history; diffs are taken
     between consecutive records of the same object.
     """
-    reading_records = list(
-        Reading.history.filter(metric_id=metric.pk)
-        .select_related("history_user").order_by("id", "history_date", "history_id")
+    # Bounded: a metric may have thousands of readings; the newest changes matter here.
+    reading_records = sorted(
+        Reading.history.filter(metric_id=metric.pk).select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit * 3],
+        key=lambda r: (r.history_date, r.history_id),
     )
-    metric_records = list(
-        metric.history.select_related("history_user").order_by("history_date", "history_id")
+    metric_records = sorted(
+        metric.history.select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit * 3],
+        key=lambda r: (r.history_date, r.history_id),
     )
     entries = []
     for records, fields, kind in (

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
@@ -10,11 +11,13 @@ from django_tables2.export import ExportMixin
 from metrics import access
 from metrics import selectors as metric_selectors
 from metrics.filters import MetricSnapshotFilter
+from metrics.forms import ReadingSliceForm
 from metrics.tables import MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
 
 STAFF_PERMISSION = "pillars.view_pillar"
+READINGS_PER_PAGE = 50
 
 
 def staff_required(view):
@@ -131,7 +134,17 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
 @staff_required
 def metric_detail(request, plan, code):
     metric, snapshot = metric_selectors.metric_page(plan, code)
+    slice_form = ReadingSliceForm(request.GET or None)
+    chosen = slice_form.cleaned_data if slice_form.is_valid() else {}
+    readings = Paginator(
+        metric_selectors.metric_readings(
+            metric, district=chosen.get("district"), student_group=chosen.get("student_group")
+        ),
+        READINGS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     return render(request, "pillars/metric_detail.html", {
+        "slice_form": slice_form,
+        "readings": readings,
         "plan": metric.plan,
         "metric": metric,
         "snapshot": snapshot,
