@@ -21,6 +21,8 @@ test: setup
 
 setup: install migrate
 	$(BIN)/python manage.py load_plan fixtures/lacoe
+	$(BIN)/python manage.py generate_synthetic --if-missing --slug demo-plan \
+		--name "Demo plan" --metrics 20 --districts 4 --groups 3 --months 36 --rebuild
 
 install: $(STAMP)
 

@@ -11,6 +11,12 @@ def current_plan():
     return StrategicPlan.objects.real().first()
 
 
+def other_plans(plan):
+    """Every plan but `plan`, the synthetic demo last."""
+    plans = StrategicPlan.objects.all()
+    return list(plans.exclude(pk=plan.pk) if plan else plans)
+
+
 def plan_by_slug(slug):
     return get_object_or_404(StrategicPlan.objects.prefetch_related("pillars"), slug=slug)
 

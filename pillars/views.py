@@ -29,7 +29,7 @@ def staff_required(view):
 def home(request):
     """Public: the plan as the published report shows it."""
     plan = selectors.current_plan()
-    context = {"plan": plan}
+    context = {"plan": plan, "other_plans": selectors.other_plans(plan)}
     if plan is not None:
         headlines = metric_selectors.headline_rows(plan)
         context["pillars"] = [

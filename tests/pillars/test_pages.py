@@ -207,3 +207,14 @@ def test_metric_page_lists_one_slice_of_readings_paginated(client, users, plan_w
     assert "Inglewood Unified" in page.content.decode()
     junk = client.get(headline.get_absolute_url(), {"district": "junk", "page": "x"})
     assert junk.status_code == 200
+
+
+def test_home_links_the_synthetic_demo_plan_for_staff_only(client, users, plan_with_figures):
+    from ..factories import PlanFactory
+
+    demo = PlanFactory(name="Demo plan (synthetic data)", slug="demo", is_synthetic=True)
+    assert demo.get_absolute_url() not in client.get("/").content.decode()
+    client.force_login(users["leadership"])
+    html = client.get("/").content.decode()
+    assert demo.get_absolute_url() in html and "synthetic data" in html
+    assert "Synthetic data: this demo plan" in client.get(demo.get_absolute_url()).content.decode()

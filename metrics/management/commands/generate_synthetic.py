@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics import synthetic
+from pillars.models import StrategicPlan
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        self.add_if_missing_argument(parser)
         parser.add_argument("--slug", default=synthetic.DEFAULT_SLUG)
         parser.add_argument(
             "--name", help=f"Plan name; {synthetic.NAME_MARK!r} is added when missing."
@@ -44,7 +46,16 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help="Rebuild every aggregate at the end."
         )
 
+    def add_if_missing_argument(self, parser):
+        parser.add_argument(
+            "--if-missing", action="store_true",
+            help="Do nothing when the plan exists (make run keeps a demo plan you changed).",
+        )
+
     def handle(self, *args, **options):
+        if options["if_missing"] and StrategicPlan.objects.filter(slug=options["slug"]).exists():
+            self.stdout.write(f"{options['slug']} exists: left as it is.")
+            return
         try:
             result = synthetic.generate(
                 slug=options["slug"],
