@@ -109,6 +109,9 @@ def _rebuild_snapshots(metrics, ids):
         snapshot=MetricSnapshot._meta.db_table, reading=Reading._meta.db_table, where=where
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Compiling this one statement costs PostgreSQL's JIT ~0.7 s, more than it saves.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, [district.pk, group.pk, *params])
 
     county = {
