@@ -185,7 +185,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Generated report files expire (cron without Redis: `manage.py expire_exports`).
+    "expire-report-exports": {
+        "task": "reports.tasks.expire_exports",
+        "schedule": crontab(minute=15),
+    },
 }
+REPORT_EXPORT_TTL_HOURS = envint("REPORT_EXPORT_TTL_HOURS", 24, minimum=1)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -1,0 +1,106 @@
+"""Annual-report exports: seconds and size of LACOE's full 2023-24 PDF and Word file.
+
+    .venv/bin/python bench/report_bench.py [--runs 3]
+
+Works on its own temporary SQLite database (never db.sqlite3): migrate, load LACOE's
+plan and figures from fixtures/lacoe, build the aggregates, then produce each file
+through the same service as the export task and the management command
+(reports.services.produce). The first run of each format is reported on its own (a
+fresh worker: WeasyPrint loads its fonts), then the median of the next runs. One
+figure per line, `name: value unit`; progress goes to stderr.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+YEAR = "2023-24"
+FORMATS = ("pdf", "docx", "xlsx", "csv")
+
+
+def figure(name, value, unit=""):
+    if isinstance(value, float):
+        value = f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    print(f"{name}: {value} {unit}".rstrip(), flush=True)
+
+
+def note(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="Timed runs after the first.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lacoe-kpi-report-bench-") as tmp:
+        for name in ("REDIS_URL", "REDIS_URL_FILE", "DATABASE_URL_FILE"):
+            os.environ.pop(name, None)
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ["MEDIA_ROOT"] = tmp
+        os.environ.setdefault("DEBUG", "1")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lacoe_kpi.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        return run(Path(tmp), args.runs)
+
+
+def run(folder, runs):
+    from django.core.management import call_command
+
+    from metrics.aggregates import rebuild
+    from metrics.loading import load_directory
+    from reports import services
+    from reports.pdf import unavailable_reason
+
+    note("migrating a temporary SQLite database and loading fixtures/lacoe")
+    call_command("migrate", verbosity=0, interactive=False)
+    plan, _ = load_directory(ROOT / "fixtures" / "lacoe")
+    rebuild()
+    for fmt in FORMATS:
+        if fmt == "pdf" and unavailable_reason():
+            note(f"pdf skipped: {unavailable_reason()}")
+            continue
+        timings = []
+        for _ in range(runs + 1):
+            start = time.perf_counter()
+            data = services.produce(plan, YEAR, fmt)
+            timings.append(time.perf_counter() - start)
+        figure(f"report_{fmt}_first_seconds", timings[0], "s")
+        figure(f"report_{fmt}_seconds", statistics.median(timings[1:] or timings), "s")
+        figure(f"report_{fmt}_bytes", len(data), "bytes")
+        path = folder / f"report.{fmt}"
+        path.write_bytes(data)
+        if fmt == "pdf":
+            pages = _pdf_pages(path)
+            if pages:
+                figure("report_pdf_pages", pages, "pages")
+    return 0
+
+
+def _pdf_pages(path):
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        return None
+    try:
+        # Our own file, a fixed program: no untrusted input.
+        info = subprocess.run([pdfinfo, str(path)], capture_output=True, text=True,  # noqa: S603
+                              check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in info.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

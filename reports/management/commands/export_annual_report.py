@@ -1,0 +1,74 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pillars.models import StrategicPlan
+from reports import services
+from reports.models import ExportFormat
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the annual report of a plan for one school year as PDF or Word, or the "
+        "approved data behind it as XLSX or CSV (for a scheduled job)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", required=True, help="School year, e.g. 2023-24.")
+        parser.add_argument("--format", required=True, choices=ExportFormat.values)
+        parser.add_argument("--output", required=True, help="Path of the file to write.")
+        parser.add_argument(
+            "--plan", help="Plan slug; by default the newest plan of a real organisation."
+        )
+        parser.add_argument(
+            "--pillar", action="append", default=[], metavar="SLUG",
+            help="Only this pillar (repeat for several); by default every pillar.",
+        )
+
+    def handle(self, *args, year, format, output, plan, pillar, **options):
+        plan = self._plan(plan)
+        if year not in plan.school_years:
+            raise CommandError(
+                f"{year} is not a school year of {plan}: use one of "
+                f"{', '.join(plan.school_years)}."
+            )
+        pillars = None
+        if pillar:
+            known = {p.slug: p for p in plan.pillars.all()}
+            unknown = [slug for slug in pillar if slug not in known]
+            if unknown:
+                raise CommandError(
+                    f"Unknown pillar {', '.join(unknown)} of {plan}: use one of "
+                    f"{', '.join(known)}."
+                )
+            pillars = [known[slug] for slug in pillar]
+        start = time.perf_counter()
+        try:
+            data = services.produce(plan, year, format, pillars)
+        except services.ExportUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        path = Path(output)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc}") from exc
+        self.stdout.write(
+            f"Wrote {path} ({len(data):,} bytes, {format}) for {plan} {year} in "
+            f"{time.perf_counter() - start:.2f} s."
+        )
+
+    def _plan(self, slug):
+        if slug:
+            found = StrategicPlan.objects.filter(slug=slug).first()
+            if found is None:
+                slugs = ", ".join(StrategicPlan.objects.values_list("slug", flat=True))
+                raise CommandError(f"No plan {slug!r}: use one of {slugs or '(none loaded)'}.")
+            return found
+        found = StrategicPlan.objects.real().first()
+        if found is None:
+            raise CommandError(
+                "No plan is loaded: run `python manage.py load_plan fixtures/lacoe`."
+            )
+        return found

@@ -1,0 +1,73 @@
+"""The annual report as a tagged PDF (PDF/UA-1) with WeasyPrint.
+
+The PDF is the report page's own HTML laid out for print: real text, charts as
+inline SVG (vector, with their text), the document's title and language set, and
+headings as bookmarks. WeasyPrint needs Debian's pango and harfbuzz libraries; where
+they are missing, `unavailable_reason()` says so in plain words.
+"""
+
+import functools
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+STYLESHEETS = ("css/app.css", "css/report.css")
+
+# WeasyPrint logs each step (from its import on) at INFO, and each screen-only rule of
+# app.css it skips as a warning: keep the logs for what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+@functools.cache
+def unavailable_reason():
+    """None when PDFs can be made here, else why not, in plain words."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return (
+            "PDF export is unavailable on this server: the PDF library (WeasyPrint) or "
+            f"the system libraries it needs (pango, harfbuzz) are not installed ({exc}). "
+            "Word, Excel and CSV exports still work."
+        )
+    return None
+
+
+@functools.cache
+def _stylesheets():
+    texts = []
+    for name in STYLESHEETS:
+        found = finders.find(name)
+        texts.append(Path(found).read_text(encoding="utf-8") if found else "")
+    return "\n".join(texts)
+
+
+def css_string(text):
+    """`text` as a CSS string literal, safe inside a <style> element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+    return '"' + " ".join(escaped.split()) + '"'
+
+
+def render_html(report):
+    return render_to_string("reports/annual_report_pdf.html", {
+        "report": report,
+        "stylesheets": _stylesheets(),
+        "running_title": css_string(report.title),
+    })
+
+
+def render_pdf(report):
+    from weasyprint import HTML
+
+    html = render_html(report)
+    # Nothing is fetched: stylesheets and charts are inline, so no URL is ever opened.
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+
+
+def _no_fetch(url, *args, **kwargs):
+    raise ValueError(f"The report PDF loads no external resource (asked for {url[:80]}).")

@@ -1,0 +1,303 @@
+"""The annual report as an editable Word document (python-docx).
+
+Headings use Word's heading styles (the navigation pane shows them), callouts are
+tables of big figures with their labels, highlights keep their Markdown paragraphs,
+lists, emphasis and links, and each chart is an SVG picture (with a PNG preview for
+Word versions before 2016) with alternative text and a table of its figures.
+"""
+
+import io
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt, RGBColor
+
+from . import markdown
+
+BRAND = RGBColor(0x00, 0x2F, 0x56)
+MUTED = RGBColor(0x4A, 0x55, 0x60)
+LINK = RGBColor(0x00, 0x46, 0x7F)
+WARN = RGBColor(0x4D, 0x2E, 0x00)
+LANGUAGE = "en-US"
+SVG_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+SVG_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+SYNTHETIC_NOTE = "Synthetic data: this demo plan and every figure in it are made up."
+
+
+def render_docx(report):
+    doc = Document()
+    _setup(doc, report)
+    _cover(doc, report)
+    if report.introduction:
+        doc.add_heading("Introduction", level=1)
+        _markdown(doc, report.introduction)
+    doc.add_heading(f"{report.plan.organisation} at a glance", level=1)
+    if report.glance:
+        _figure_table(doc, report.glance, columns=3, size=14)
+    else:
+        doc.add_paragraph(f"No plan-wide figure is approved for {report.school_year}.")
+    for section in report.sections:
+        _pillar(doc, report, section)
+    closing = doc.add_paragraph(
+        ("Synthetic data. " if report.is_synthetic else "")
+        + f"Figures are approved values for the school year {report.school_year} (1 July to "
+        "30 June); a figure updated during the year shows its latest approved period. "
+        f"Changes compare with {report.prior_year} where an approved figure exists. Produced "
+        f"{report.generated_at:%d %B %Y}."
+    )
+    _style_runs(closing, size=9, colour=MUTED)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _setup(doc, report):
+    props = doc.core_properties
+    props.title = report.title
+    props.subject = f"{report.plan.name}: annual report {report.school_year}"
+    props.author = report.plan.organisation
+    props.language = LANGUAGE
+    props.keywords = "annual report; strategic plan" + ("; synthetic data"
+                                                        if report.is_synthetic else "")
+    # The language of every style (spelling, screen readers), from the document defaults.
+    rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+    normal = doc.styles["Normal"].font
+    normal.name = "Arial"
+    normal.size = Pt(10.5)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Inches(0.8))
+    if report.is_synthetic:
+        note = section.header.paragraphs[0]
+        note.text = SYNTHETIC_NOTE
+        _style_runs(note, bold=True, colour=WARN, size=9)
+    footer = section.footer.paragraphs[0]
+    footer.text = report.title
+    _style_runs(footer, size=8, colour=MUTED)
+
+
+def _cover(doc, report):
+    if report.is_synthetic:
+        note = doc.add_paragraph(SYNTHETIC_NOTE)
+        _style_runs(note, bold=True, colour=WARN)
+    eyebrow = doc.add_paragraph(report.plan.organisation.upper())
+    _style_runs(eyebrow, bold=True, colour=MUTED, size=10)
+    doc.add_paragraph(f"Annual Report {report.school_year}", style="Title")
+    doc.add_paragraph(report.plan.name, style="Subtitle")
+    for label, text in (("Mission", report.plan.mission), ("Vision", report.plan.vision)):
+        if text:
+            paragraph = doc.add_paragraph()
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(text)
+    if not report.all_pillars:
+        which = ", ".join(f"Pillar {p.order}" for p in report.pillars)
+        doc.add_paragraph(f"This edition covers {which} of the plan.")
+
+
+def _pillar(doc, report, section):
+    pillar = section.pillar
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_heading(f"Pillar {pillar.order}: {pillar.name}", level=1)
+    doc.add_paragraph(pillar.commitment, style="Intense Quote")
+    doc.add_heading("Headline figures", level=2)
+    if section.headlines:
+        _figure_table(doc, section.headlines, columns=2, size=20, changes=True)
+    else:
+        doc.add_paragraph("This pillar has no headline figures.")
+    if section.highlight:
+        doc.add_heading("Highlights", level=2)
+        _markdown(doc, section.highlight)
+    if section.charts:
+        doc.add_heading("Charts", level=2)
+        for chart in section.charts:
+            _chart(doc, chart)
+    if section.others:
+        doc.add_heading("Other figures", level=2)
+        rows = [
+            (f.label, f.text + (f" ({f.period_note})" if f.period_note else ""),
+             f.prior_text or "—", f.change_text or "—")
+            for f in section.others
+        ]
+        _data_table(doc, ("Figure", report.school_year, report.prior_year, "Change"), rows)
+
+
+def _figure_table(doc, figures, *, columns, size, changes=False):
+    rows = -(-len(figures) // columns)
+    table = doc.add_table(rows=rows, cols=columns)
+    table.style = "Table Grid"
+    _describe(table, "Figures: each cell holds a figure and what it counts.")
+    for index, figure in enumerate(figures):
+        cell = table.cell(index // columns, index % columns)
+        value = cell.paragraphs[0]
+        value.add_run(figure.text if figure.has_value else "No approved figure")
+        _style_runs(value, bold=True, size=size, colour=BRAND)
+        cell.add_paragraph(figure.label)
+        if figure.period_note:
+            _style_runs(cell.add_paragraph(figure.period_note), size=9, colour=MUTED)
+        if changes and figure.change_text:
+            note = cell.add_paragraph(
+                f"{figure.change_text} from {figure.prior_text} in {figure.prior_period}"
+            )
+            _style_runs(note, size=9, colour=MUTED)
+    doc.add_paragraph()
+
+
+def _data_table(doc, head, rows, caption=None):
+    if caption:
+        doc.add_paragraph(caption, style="Caption")
+    table = doc.add_table(rows=1, cols=len(head))
+    table.style = "Light List Accent 1"
+    header = table.rows[0]
+    _repeat_header(header)
+    for cell, text in zip(header.cells, head, strict=True):
+        cell.text = str(text)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = str(text)
+    if caption:
+        _describe(table, caption)
+    doc.add_paragraph()
+
+
+def _chart(doc, chart):
+    picture = doc.add_paragraph()
+    run = picture.add_run()
+    shape = run.add_picture(io.BytesIO(chart.png), width=Inches(6.2))
+    svg_part = Part(
+        PackURI(f"/word/media/{chart.chart_id}.svg"), "image/svg+xml", chart.svg.encode(),
+        doc.part.package,
+    )
+    svg_rid = doc.part.relate_to(svg_part, RT.IMAGE)
+    inline = shape._inline
+    doc_pr = inline.docPr
+    doc_pr.set("title", chart.title)
+    doc_pr.set("descr", f"{chart.title}. {chart.description}")
+    blip = inline.graphic.graphicData.pic.blipFill.blip
+    ext_list = OxmlElement("a:extLst")
+    ext = OxmlElement("a:ext")
+    ext.set("uri", SVG_EXTENSION)
+    svg_blip = ext.makeelement(f"{{{SVG_NAMESPACE}}}svgBlip", nsmap={"asvg": SVG_NAMESPACE})
+    svg_blip.set(qn("r:embed"), svg_rid)
+    ext.append(svg_blip)
+    ext_list.append(ext)
+    blip.append(ext_list)
+    doc.add_paragraph(chart.title, style="Caption")
+    if chart.table_rows:
+        _data_table(doc, chart.table_head, [
+            tuple(cell or "—" for cell in row) for row in chart.table_rows
+        ])
+
+
+def _describe(table, text):
+    """Alternative text of a table (Word: Table Properties > Alt Text)."""
+    tbl_pr = table._tbl.tblPr
+    description = OxmlElement("w:tblDescription")
+    description.set(qn("w:val"), text)
+    tbl_pr.append(description)
+
+
+def _repeat_header(row):
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    tr_pr.append(header)
+
+
+def _style_runs(paragraph, *, bold=None, size=None, colour=None):
+    for run in paragraph.runs:
+        if bold is not None:
+            run.bold = bold
+        if size is not None:
+            run.font.size = Pt(size)
+        if colour is not None:
+            run.font.color.rgb = colour
+
+
+# --- Markdown highlights as Word paragraphs -------------------------------------------
+
+def _markdown(doc, text):
+    lists, pending_style, quote = [], None, 0
+    for token in markdown.tokens(text):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append("List Bullet" if kind == "bullet_list_open" else "List Number")
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind == "heading_open":
+            pending_style = "Heading 3"
+        elif kind == "paragraph_open":
+            if pending_style is None:
+                pending_style = lists[-1] if lists else ("Quote" if quote else "Normal")
+        elif kind == "inline":
+            paragraph = doc.add_paragraph(style=pending_style or "Normal")
+            _inline(doc, paragraph, token.children or [])
+            pending_style = None
+        elif kind in ("fence", "code_block"):
+            paragraph = doc.add_paragraph()
+            run = paragraph.add_run(token.content.rstrip("\n"))
+            run.font.name = "Courier New"
+
+
+def _inline(doc, paragraph, children):
+    bold = italic = False
+    link = None
+    for child in children:
+        kind = child.type
+        if kind == "strong_open":
+            bold = True
+        elif kind == "strong_close":
+            bold = False
+        elif kind == "em_open":
+            italic = True
+        elif kind == "em_close":
+            italic = False
+        elif kind == "link_open":
+            link = _hyperlink(doc, paragraph, child.attrs.get("href", ""))
+        elif kind == "link_close":
+            link = None
+        elif kind in ("text", "code_inline", "image", "softbreak", "hardbreak"):
+            text = {"softbreak": " ", "hardbreak": ""}.get(kind, child.content)
+            if kind == "image":
+                text = "".join(c.content for c in child.children or [])
+            run = _link_run(link, text) if link is not None else paragraph.add_run(text)
+            run.bold, run.italic = bold or None, italic or None
+            if kind == "code_inline":
+                run.font.name = "Courier New"
+            if kind == "hardbreak":
+                run.add_break()
+
+
+def _hyperlink(doc, paragraph, url):
+    rid = doc.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    element = OxmlElement("w:hyperlink")
+    element.set(qn("r:id"), rid)
+    paragraph._p.append(element)
+    return element
+
+
+def _link_run(element, text):
+    from docx.text.run import Run
+
+    r = OxmlElement("w:r")
+    element.append(r)
+    run = Run(r, None)
+    run.text = text
+    run.font.underline = True
+    run.font.color.rgb = LINK
+    return run
