@@ -39,6 +39,7 @@ migrate: install
 # Figures as `name: value unit`; its own database (PostgreSQL if reachable, else SQLite).
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/report_bench.py
 
 lint: install

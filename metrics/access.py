@@ -46,6 +46,11 @@ def approvable_metrics(user, queryset=None):
     return queryset.filter(pillar__leads=user).distinct()
 
 
+def may_approve_at_all(user):
+    """An approver's role (pillar lead, administrator), whether or not anything waits."""
+    return user.is_authenticated and (is_administrator(user) or user.has_perm(SET_TARGET))
+
+
 def can_enter(user, metric):
     return editable_metrics(user, Metric.objects.filter(pk=metric.pk)).exists()
 

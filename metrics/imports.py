@@ -8,9 +8,10 @@ an empty file, more than MAX_UPLOAD_BYTES (20 MB) or MAX_ROWS (200,000) data row
 Checking rows (`import_rows`) is set-based: the plan's metrics, the districts, the
 student groups and the readings the file touches are loaded once, then each row is
 checked in memory. One rejected row and nothing is written; otherwise one transaction
-writes every new reading with bulk_create and every changed one with bulk_update,
-each with its history row (who = the importing user), and queues one aggregate
-rebuild per metric. Row by row, the result is what `services.reading_record` gives:
+inserts every new reading and updates every changed one, set-based (COPY on
+PostgreSQL, executemany on SQLite: "Writing, set-based" below says why), each with its
+history row (who = the importing user), and queues one aggregate rebuild per metric.
+Row by row, the result is what `services.reading_record` gives:
 a new or changed value is submitted for approval, or approved at once when asked for
 and the user may approve that metric; an unchanged row is not written at all.
 
@@ -23,10 +24,12 @@ Rules beyond reading_record's, because a file does not carry everything a form d
 
 import csv
 import datetime
+import gc
 import itertools
 import logging
 import sys
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -93,6 +96,20 @@ class UploadError(Exception):
         super().__init__(" ".join(self.messages))
 
 
+@contextmanager
+def _gc_paused():
+    """A file's rows, outcomes and readings are a few hundred thousand small objects made
+    at once, none in a reference cycle: Python's cycle collector would walk them over and
+    over (measured: half the time of an import). Paused meanwhile, then as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # --- Reading a file ---------------------------------------------------------------
 
 
@@ -106,6 +123,7 @@ _COLUMN_BY_NAME = {
 }
 
 
+@_gc_paused()
 def read_upload(uploaded_file) -> list[dict]:
     """The data rows of a .csv or .xlsx upload, as dicts keyed by rowformat column names.
 
@@ -388,13 +406,14 @@ class RowOutcome:
     district: str
     student_group: str
     action: str = REJECTED
-    reasons: list = field(default_factory=list)
+    reasons: tuple | list = ()  # why the row is rejected or skipped
     metric: Metric | None = None
     old_value: Decimal | None = None
     old_qualifier: str = ""
     new_value: Decimal | None = None
     new_qualifier: str = ""
     state: str = ""
+    typed: str = ""  # the value as the file has it, shown when it cannot be read as one
 
     def as_dict(self):
         fmt = self.metric.format if self.metric is not None else None
@@ -408,7 +427,7 @@ class RowOutcome:
             "old": fmt(self.old_value, self.old_qualifier) if fmt and self.old_value is not None
             else "",
             "new": fmt(self.new_value, self.new_qualifier) if fmt and self.new_value is not None
-            else "",
+            else self.typed[:60],
             "action": self.action,
             "state": self.state,
             "reasons": list(self.reasons),
@@ -475,6 +494,31 @@ class _Plan:
         self.groups, self.all_students = _by_code_or_name(StudentGroup)
         self._probe = Metric(plan=plan)
         self._periods = {}
+        self._districts = {"": self.all_districts}
+        self._groups = {"": self.all_students}
+        self._qualifiers = {}
+
+    def district(self, text):
+        """The district named by `text` (code or name, any case), all districts when empty."""
+        try:
+            return self._districts[text]
+        except KeyError:
+            found = self._districts[text] = self.districts.get(_normalise_name(text))
+            return found
+
+    def group(self, text):
+        try:
+            return self._groups[text]
+        except KeyError:
+            found = self._groups[text] = self.groups.get(_normalise_name(text))
+            return found
+
+    def qualifier(self, text):
+        try:
+            return self._qualifiers[text]
+        except KeyError:
+            found = self._qualifiers[text] = rowformat.parse_qualifier(text)
+            return found
 
     def period(self, text):
         """The Period, or the list of reasons it is refused; cached by text."""
@@ -505,6 +549,7 @@ def _normalise_name(text):
     return " ".join(text.lower().split())
 
 
+@_gc_paused()
 def import_rows(*, plan, rows, user, approve=None, dry_run=False) -> ImportReport:
     """Check `rows` (from read_upload) against `plan`; unless `dry_run`, write them all.
 
@@ -538,8 +583,7 @@ def import_rows(*, plan, rows, user, approve=None, dry_run=False) -> ImportRepor
 def _check(rows, context, report):
     """Per row, everything that needs no stored reading. Returns the rows that pass."""
     metrics, editable = context.metrics, context.editable
-    districts, groups = context.districts, context.groups
-    all_districts, all_students = context.all_districts, context.all_students
+    district_of, group_of, qualifier_of = context.district, context.group, context.qualifier
     first_line = {}
     checked = []
     outcomes = report.rows
@@ -549,8 +593,8 @@ def _check(rows, context, report):
         period_text = (row.get("period") or "").strip()
         district_text = (row.get("district") or "").strip()
         group_text = (row.get("student_group") or "").strip()
-        district = districts.get(_normalise_name(district_text)) if district_text else all_districts
-        group = groups.get(_normalise_name(group_text)) if group_text else all_students
+        district = district_of(district_text)
+        group = group_of(group_text)
         outcome = RowOutcome(
             line, code, period_text,
             district.name if district is not None else district_text,
@@ -561,16 +605,17 @@ def _check(rows, context, report):
         raw_value = raw_value.strip() if isinstance(raw_value, str) else raw_value
         if raw_value in (None, ""):
             outcome.action = SKIPPED
-            outcome.reasons.append("No value: the row is skipped.")
+            outcome.reasons = ["No value: the row is skipped."]
             report.skipped += 1
             continue
-        reasons = outcome.reasons
+        reasons = []
         metric = metrics.get(code.lower()) if code else None
+        outcome.typed = str(raw_value)
         if not code:
             reasons.append("Metric code: enter the code of a metric of this plan.")
         elif metric is None:
             reasons.append(f"Metric code: this plan has no metric “{code[:100]}”.")
-        elif metric.pk not in editable:
+        elif metric.id not in editable:
             reasons.append(
                 f"Metric code: you may not enter readings of “{code}” ({metric.name}); its "
                 "data stewards and pillar leads may."
@@ -589,7 +634,7 @@ def _check(rows, context, report):
                 reasons.extend(f"Value: {m}" for m in exc.message_dict.get("value", exc.messages))
         qualifier = row.get("qualifier")
         if qualifier is not None:
-            qualifier = rowformat.parse_qualifier(qualifier)
+            qualifier = qualifier_of(qualifier)
             if qualifier is None:
                 reasons.append(
                     f"Qualifier: “{row['qualifier'][:40]}” is not one we know. Use over, "
@@ -613,7 +658,7 @@ def _check(rows, context, report):
                 "Leave it empty for all students."
             )
         if not reasons:
-            key = (metric.pk, period.text, district.pk, group.pk)
+            key = (metric.id, period.text, district.id, group.id)
             first = first_line.get(key)
             if first is not None:
                 reasons.append(
@@ -623,6 +668,7 @@ def _check(rows, context, report):
             else:
                 first_line[key] = line
         if reasons:
+            outcome.reasons = reasons
             report.rejected += 1
             continue
         outcome.new_value = value
@@ -661,63 +707,65 @@ def _existing(checked, *, lock):
 
 
 def _decide(checked, existing, context, report, user, approve, now):
-    """New, changed or unchanged, as reading_record decides. Returns the new and the
-    changed readings as dicts of their fields (attname: value), ready to write."""
+    """New, changed or unchanged, as reading_record decides. Returns the new readings (as
+    lists of NEW_FIELDS values) and the changed ones (as dicts of every field), to write."""
     approvable = context.approvable
     new, changed = [], []
     submitted, approved = ReadingState.SUBMITTED, ReadingState.APPROVED
-    blank = _new_reading_fields(user, now)
     for (outcome, metric, period, district, group, value, qualifier, note, source,
          wants_approval, key) in checked:
         reading = existing.get(key)
-        approve_row = metric.pk in approvable and (approve or wants_approval)
+        approve_row = metric.id in approvable and (approve or wants_approval)
         if reading is None:
-            reading = {
-                **blank, "metric_id": metric.pk, "period": period.text,
-                "period_start": period.start, "period_end": period.end,
-                "district_id": district.pk, "student_group_id": group.pk, "value": value,
-                "qualifier": qualifier or "", "note": note or "", "source_text": source or "",
-            }
-            outcome.action = NEW
-            new.append(reading)
-        else:
-            outcome.old_value, outcome.old_qualifier = reading["value"], reading["qualifier"]
-            qualifier = reading["qualifier"] if qualifier is None else qualifier
-            note = reading["note"] if note is None else note
-            source = reading["source_text"] if source is None else source
-            same = (
-                reading["value"] == value and reading["qualifier"] == qualifier
-                and reading["note"] == note and reading["source_text"] == source
-            )
-            if same and (not approve_row or reading["state"] == approved):
-                outcome.action = UNCHANGED
-                outcome.new_qualifier = qualifier
-                outcome.state = reading["state"]
-                report.unchanged += 1
-                continue
-            reading.update(value=value, qualifier=qualifier, note=note, source_text=source,
-                           entered_by_id=user.pk, updated_at=now)
-            if not approve_row and not same:
-                reading["state"] = submitted
-                reading["review_comment"] = ""
-            reading["version"] += 1
-            outcome.action = CHANGED
-            changed.append(reading)
+            qualifier = qualifier or ""
+            state = approved if approve_row else submitted
+            new.append([
+                None, metric.id, period.text, period.start, period.end, district.id, group.id,
+                value, qualifier, note or "", source or "", state,
+                *((value, qualifier, user.pk, now) if approve_row else (None, "", None, None)),
+            ])
+            outcome.action, outcome.new_qualifier, outcome.state = NEW, qualifier, state
+            report.approved += approve_row
+            report.metric_ids.add(metric.id)
+            continue
+        outcome.old_value, outcome.old_qualifier = reading["value"], reading["qualifier"]
+        qualifier = reading["qualifier"] if qualifier is None else qualifier
+        note = reading["note"] if note is None else note
+        source = reading["source_text"] if source is None else source
+        same = (
+            reading["value"] == value and reading["qualifier"] == qualifier
+            and reading["note"] == note and reading["source_text"] == source
+        )
+        if same and (not approve_row or reading["state"] == approved):
+            outcome.action, outcome.new_qualifier = UNCHANGED, qualifier
+            outcome.state = reading["state"]
+            report.unchanged += 1
+            continue
+        reading.update(value=value, qualifier=qualifier, note=note, source_text=source,
+                       entered_by_id=user.pk, updated_at=now, version=reading["version"] + 1)
         if approve_row:
-            reading.update(state=approved, approved_value=reading["value"],
-                           approved_qualifier=reading["qualifier"], approved_by_id=user.pk,
-                           approved_at=now)
+            reading.update(state=approved, approved_value=value, approved_qualifier=qualifier,
+                           approved_by_id=user.pk, approved_at=now)
             report.approved += 1
-        outcome.new_qualifier = reading["qualifier"]
-        outcome.state = reading["state"]
-        report.metric_ids.add(metric.pk)
+        elif not same:
+            reading.update(state=submitted, review_comment="")
+        outcome.action, outcome.new_qualifier, outcome.state = CHANGED, qualifier, reading["state"]
+        changed.append(reading)
+        report.metric_ids.add(metric.id)
     report.new, report.changed = len(new), len(changed)
     return new, changed
 
 
+NEW_FIELDS = (
+    "id", "metric_id", "period", "period_start", "period_end", "district_id",
+    "student_group_id", "value", "qualifier", "note", "source_text", "state", "approved_value",
+    "approved_qualifier", "approved_by_id", "approved_at",
+)
+
+
 def _new_reading_fields(user, now):
     """Every field of a new reading as Reading() would set it (defaults included, so a
-    field added to the model later is written too), submitted, entered by `user`."""
+    field added to the model later is written too), entered by `user`."""
     blank = Reading(state=ReadingState.SUBMITTED, entered_by=user, created_at=now,
                     updated_at=now)
     return {
@@ -739,38 +787,127 @@ def _new_reading_fields(user, now):
 
 
 def _write(new, changed, *, user, now):
-    if not new and not changed:
-        return
-    readings = _Table(Reading)
-    history = _Table(Reading.history.model)
-    with connection.cursor() as cursor:
-        if new:
-            for reading, pk in zip(new, _next_ids(cursor, Reading, len(new)), strict=True):
-                reading["id"] = pk
-            readings.insert(cursor, new)
-        if changed:
-            readings.update(cursor, changed, [_ATTNAME.get(f, f) for f in UPDATE_FIELDS])
-        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            stamp = {"history_date": now, "history_change_reason": None,
-                     "history_user_id": user.pk}
-            history.insert(cursor, new, {**stamp, "history_type": "+"})
-            history.insert(cursor, changed, {**stamp, "history_type": "~"})
+    if new or changed:
+        with connection.cursor() as cursor:
+            writer = _Writer(cursor, user, now)
+            writer.insert(new)
+            writer.update(changed)
+
+
+_CHUNK = 5_000
+_HISTORY_STAMP = ("history_date", "history_change_reason", "history_type", "history_user_id")
+
+
+class _Writer:
+    """Writes new and changed readings, and one history row for each, set-based."""
+
+    def __init__(self, cursor, user, now):
+        if connection.vendor not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"Imports write to SQLite or PostgreSQL only, not to "
+                                      f"{connection.vendor}.")
+        self.cursor, self.user, self.now = cursor, user, now
+        self.fields = list(Reading._meta.concrete_fields)
+        self.adapters = {f.attname: _adapter(f) for f in self.fields}  # memos: one import long
+        self.table = _quote(Reading._meta.db_table)
+        self.history_table = _quote(Reading.history.model._meta.db_table)
+        self.keep_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+        date = self.adapters["updated_at"] or (lambda value: value)
+        self.stamp = {kind: (date(now), None, kind, user.pk) for kind in ("+", "~")}
+
+    def insert(self, dicts):
+        """New readings (lists of NEW_FIELDS values; every other field as Reading() sets
+        it), with ids taken now so that their history rows can name them."""
+        if not dicts:
+            return
+        for reading, pk in zip(dicts, _next_ids(self.cursor, len(dicts)), strict=True):
+            reading[0] = pk
+        blank = _new_reading_fields(self.user, self.now)
+        constants = {name: value for name, value in blank.items() if name not in NEW_FIELDS}
+        fields = [*(Reading._meta.get_field(name) for name in NEW_FIELDS),
+                  *(f for f in self.fields if f.attname not in NEW_FIELDS)]
+        self._load(self.table, dicts, "+", fields, constants, list)
+
+    def update(self, dicts):
+        """Changed readings: loaded into a temporary table, then one UPDATE ... FROM."""
+        if not dicts:
+            return
+        temp = _quote("import_changes")
+        self.cursor.execute(  # every name here comes from the model, none from the file
+            f"CREATE TEMPORARY TABLE {temp} AS SELECT {_columns(self.fields)} "  # noqa: S608
+            f"FROM {self.table} WHERE 1 = 0"
+        )
+        self._load(temp, dicts, "~", self.fields, {},
+                   itemgetter(*(f.attname for f in self.fields)))
+        changed = {_ATTNAME.get(name, name) for name in UPDATE_FIELDS}
+        assignments = ", ".join(
+            f"{_quote(f.column)} = c.{_quote(f.column)}" for f in self.fields
+            if f.attname in changed
+        )
+        self.cursor.execute(
+            f"UPDATE {self.table} AS r SET {assignments} FROM {temp} AS c WHERE r.id = c.id"  # noqa: S608
+        )
+        # Dropped on success; after an error the rollback takes it away as well.
+        self.cursor.execute(f"DROP TABLE {temp}")
+
+    def _load(self, table, items, kind, fields, constants, values):
+        """Rows of `fields` (in that order): `values(item)` for the first ones, the same
+        `constants` for the last ones; and the history row of each."""
+        own = [f.attname for f in fields if f.attname not in constants]
+        assert [f.attname for f in fields[:len(own)]] == own, "constants come last"
+        adapters = [(i, self.adapters[n]) for i, n in enumerate(own) if self.adapters[n]]
+        tail = tuple(
+            self.adapters[f.attname](constants[f.attname]) if self.adapters[f.attname]
+            else constants[f.attname]
+            for f in fields if f.attname in constants
+        )
+        history = _history_fields(fields) if self.keep_history else None
+        stamp = self.stamp[kind]
+        for start in range(0, len(items), _CHUNK):
+            rows = []
+            for item in items[start:start + _CHUNK]:
+                row = list(values(item))
+                for index, adapt in adapters:
+                    row[index] = adapt(row[index])
+                rows.append((*row, *tail))
+            _load(self.cursor, table, fields, rows)
+            if history:
+                _load(self.cursor, self.history_table, history, [(*row, *stamp) for row in rows])
 
 
 _ATTNAME = {"approved_by": "approved_by_id", "entered_by": "entered_by_id"}
 
 
-def _next_ids(cursor, model, count):
-    """`count` new primary keys of `model`, taken from its sequence (PostgreSQL) or after
-    the largest ever given (SQLite AUTOINCREMENT; the write lock is held)."""
-    table = model._meta.db_table
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+def _columns(fields):
+    return ", ".join(_quote(f.column) for f in fields)
+
+
+def _history_fields(fields):
+    """The history table's fields in the order of `fields` (a history row repeats the
+    reading's values), then its own: date, change reason, type, user."""
+    model = Reading.history.model
+    by_name = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+    ordered = [by_name[f.attname] for f in fields] + [by_name[n] for n in _HISTORY_STAMP]
+    if len(ordered) != len(by_name):  # a history field the import would leave out
+        missing = set(by_name) - {f.attname for f in ordered}
+        raise NotImplementedError(f"The import does not fill history fields {missing}.")
+    return ordered
+
+
+def _next_ids(cursor, count):
+    """`count` new reading ids, taken from the table's sequence (PostgreSQL), or after the
+    largest ever given (SQLite AUTOINCREMENT; the transaction holds the write lock)."""
+    table = Reading._meta.db_table
     if connection.vendor == "postgresql":
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, model._meta.pk.column, count],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
         )
         return [row[0] for row in cursor.fetchall()]
-    cursor.execute(f"SELECT MAX({model._meta.pk.column}) FROM {table}")  # noqa: S608
+    cursor.execute(f"SELECT MAX(id) FROM {_quote(table)}")  # noqa: S608
     largest = cursor.fetchone()[0] or 0
     cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
     row = cursor.fetchone()
@@ -778,85 +915,17 @@ def _next_ids(cursor, model, count):
     return range(first, first + count)
 
 
-class _Table:
-    """A model's table, written from dicts of field values (attname: value)."""
-
-    CHUNK = 5_000
-
-    def __init__(self, model):
-        if connection.vendor not in ("sqlite", "postgresql"):
-            raise NotImplementedError(f"Imports write to SQLite or PostgreSQL only, not to "
-                                      f"{connection.vendor}.")
-        # Every concrete field but an automatic primary key (history_id): Reading's own
-        # id is given, from _next_ids.
-        self.fields = [
-            f for f in model._meta.concrete_fields if not (f.primary_key and model is not Reading)
-        ]
-        self.table = connection.ops.quote_name(model._meta.db_table)
-        self.adapters = {f.attname: _adapter(f) for f in self.fields}  # one import long
-
-    def _rows(self, dicts, fields, constants):
-        """Fields in the order written, and one tuple of database values per dict."""
-        own = [f for f in fields if f.attname not in constants]
-        rest = [f for f in fields if f.attname in constants]
-        tail = tuple(self._adapted(f, constants[f.attname]) for f in rest)
-        getter = itemgetter(*(f.attname for f in own))
-        adapters = [(i, self.adapters[f.attname]) for i, f in enumerate(own)
-                    if self.adapters[f.attname] is not None]
-        rows = []
-        for item in dicts:
-            values = list(getter(item))
-            for index, adapt in adapters:
-                values[index] = adapt(values[index])
-            rows.append((*values, *tail))
-        return own + rest, rows
-
-    def _adapted(self, field, value):
-        adapt = self.adapters[field.attname]
-        return value if adapt is None else adapt(value)
-
-    def insert(self, cursor, dicts, constants=None):
-        for start in range(0, len(dicts), self.CHUNK):
-            order, rows = self._rows(dicts[start:start + self.CHUNK], self.fields, constants or {})
-            _load(cursor, self.table, order, rows)
-
-    def update(self, cursor, dicts, names):
-        """Set fields `names` of the rows in `dicts` (by primary key), via a temporary table."""
-        quote = connection.ops.quote_name
-        fields = [f for f in self.fields if f.primary_key or f.attname in names]
-        pk = quote(next(f.column for f in fields if f.primary_key))
-        temp = quote("import_changes")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temp} AS SELECT "  # noqa: S608 (names from the model)
-            f"{', '.join(quote(f.column) for f in fields)} FROM {self.table} WHERE 1 = 0"
-        )
-        try:
-            for start in range(0, len(dicts), self.CHUNK):
-                order, rows = self._rows(dicts[start:start + self.CHUNK], fields, {})
-                _load(cursor, temp, order, rows)
-            assignments = ", ".join(
-                f"{quote(f.column)} = c.{quote(f.column)}" for f in fields if not f.primary_key
-            )
-            cursor.execute(
-                f"UPDATE {self.table} AS r SET {assignments} FROM {temp} AS c "  # noqa: S608
-                f"WHERE r.{pk} = c.{pk}"
-            )
-        finally:
-            cursor.execute(f"DROP TABLE {temp}")
-
-
 def _load(cursor, table, fields, rows):
     """Insert `rows` into `table`: COPY on PostgreSQL, executemany on SQLite."""
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor == "postgresql":
         with connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN"
+            f"COPY {table} ({_columns(fields)}) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
     else:
         marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {table} ({_columns(fields)}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _adapter(field):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import entry
+from .views import entry, imports
 
 app_name = "metrics"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("plans/<slug:plan>/enter/", entry.bulk_entry, name="bulk_entry"),
     path("plans/<slug:plan>/metrics/<slug:code>/enter/", entry.reading_enter, name="enter"),
     path("plans/<slug:plan>/metrics/<slug:code>/target/", entry.target_edit, name="target"),
+    path("plans/<slug:plan>/import/", imports.import_upload, name="import_upload"),
+    path("plans/<slug:plan>/import/template.<str:fmt>", imports.import_template,
+         name="import_template"),
+    path("plans/<slug:plan>/import/<uuid:batch>/", imports.import_preview, name="import_preview"),
 ]

@@ -209,7 +209,7 @@ def target_edit(request, plan, code):
 @require_safe
 @login_required
 def approvals(request):
-    _require(access.approvable_metrics(request.user).exists())
+    _require(access.may_approve_at_all(request.user))
     return render(request, "metrics/approvals.html", {
         "readings": selectors.approval_queue(request.user), "form": ReviewForm(),
     })
