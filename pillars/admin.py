@@ -18,7 +18,7 @@ class PriorityAreaInline(admin.StackedInline):
     show_change_link = True
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(admin.StackedInline):
     model = Goal
     extra = 0
     fields = ("order", "code", "statement")
