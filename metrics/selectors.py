@@ -77,7 +77,7 @@ def rollups(plan):
 
 
 def attention(plan, limit=8):
-    """What needs attention: off-track, overdue and no-data metrics, with their total counts."""
+    """What needs attention: off-track, overdue and no-data metrics, a few of each."""
     rows = dashboard_rows().filter(metric__plan=plan)
     today = timezone.localdate()
     groups = {
