@@ -30,6 +30,7 @@ from .models import (
     Rollup,
     StudentGroup,
 )
+from .selectors import county_wide_readings
 from .status import judge_metric, next_due_on, rollup_status
 from .units import plain_number
 
@@ -151,7 +152,7 @@ def _rebuild_snapshots(metrics, ids):
 
 
 def _county_wide(ids):
-    readings = Reading.objects.filter(district__is_total=True, student_group__is_total=True)
+    readings = county_wide_readings()
     return readings if ids is None else readings.filter(metric_id__in=ids)
 
 
@@ -209,14 +210,15 @@ def _rebuild_rollups(plan_ids, changed_metrics, full):
     }
     if not full:
         for level, pk in wanted:
-            Rollup.objects.filter(level=level, **{_FIELD[level]: pk}).delete()
+            # Each level's rollup points at its node through the field of the same name.
+            Rollup.objects.filter(level=level, **{level: pk}).delete()
     plan_of = _plan_of_nodes(wanted)
     rollups = []
     for level, pk in sorted(wanted):
         node = nodes.get((level, pk), {"counts": {}, "ids": {}, "stale": 0})
         counts = dict(node["counts"])
         status, share, reason = rollup_status(counts)
-        place = {"plan_id": plan_of[(level, pk)], f"{_FIELD[level]}_id": pk}
+        place = {"plan_id": plan_of[(level, pk)], f"{level}_id": pk}
         rollups.append(Rollup(
             level=level, **place,
             metric_count=sum(counts.values()), counts=counts,
@@ -225,9 +227,6 @@ def _rebuild_rollups(plan_ids, changed_metrics, full):
             stale_count=node["stale"],
         ))
     Rollup.objects.bulk_create(rollups)
-
-
-_FIELD = {"plan": "plan", "pillar": "pillar", "priority_area": "priority_area", "goal": "goal"}
 
 
 def _ancestors(plan_id, pillar_id, area_id, goal_id):

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-SLUG_HELP = "Lower-case letters, digits and hyphens; stable, used in URLs, imports and exports."
+from pillars.models import SLUG_HELP
 
 
 class Dimension(models.Model):
