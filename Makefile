@@ -9,15 +9,21 @@ PORT ?= 8000
 # Local runs are development runs unless the caller says otherwise.
 export DEBUG ?= 1
 
-.PHONY: run test setup install migrate lint bench clean
+.PHONY: run test setup install migrate lint bench clean browser-tools
 
 run: setup
 	$(BIN)/python manage.py create_demo_users
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: setup
+test: setup browser-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core and the Nu HTML Checker for the browser tests, when npm is there
+# (without them those tests skip and say how to get them).
+browser-tools:
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/browser/node_modules ]; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
 
 setup: install migrate
 	$(BIN)/python manage.py load_plan fixtures/lacoe
