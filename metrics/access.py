@@ -1,54 +1,70 @@
-"""Who may do what with metrics and readings, decided here and nowhere else.
+"""Who may do what, decided here and nowhere else (the querysets' `editable_by` and
+`approvable_by` in metrics/models/metric.py hold the row-level part of these rules).
 
 - Every staff role reads every dashboard, pillar and metric page.
 - A data steward enters readings of the metrics they own.
 - A pillar lead enters and approves readings, and sets targets, in the pillars they lead.
+- Communications, leadership and administrators read the annual report and export it;
+  communications and administrators write its highlights.
 - An administrator does everything; leadership and communications read.
 Views answer 404 for what does not exist and 403 for what the user may not do.
 """
 
-from django.db.models import Q
+from django.contrib.auth.decorators import login_required, permission_required
 
 from .models import Metric
+from .roles import (
+    EXPORT_PERMISSION,
+    HIGHLIGHT_PERMISSION,
+    READ_PERMISSION,
+    SET_TARGET_PERMISSION,
+    has_staff_role,
+    is_administrator,
+)
 
-READ = "pillars.view_pillar"
-ENTER = "metrics.change_reading"
-SET_TARGET = "metrics.set_target"
+__all__ = [
+    "approvable_metrics", "can_approve", "can_edit_highlights", "can_enter", "can_export",
+    "can_read", "can_set_target", "editable_metrics", "export_required", "highlight_required",
+    "is_administrator", "may_approve_at_all", "staff_required",
+]
 
 
-def is_administrator(user):
-    return user.is_active and (user.is_superuser or user.has_perm("metrics.delete_metric"))
+def needs(permission):
+    """A view decorator: signed in (else sent to sign in) and holding `permission` (else 403)."""
+    def decorator(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+    return decorator
 
 
-def can_read(user):
-    return user.is_authenticated and user.has_perm(READ)
+staff_required = needs(READ_PERMISSION)
+export_required = needs(EXPORT_PERMISSION)
+highlight_required = needs(HIGHLIGHT_PERMISSION)
+can_read = has_staff_role
+
+
+def can_export(user):
+    return user.is_authenticated and user.has_perm(EXPORT_PERMISSION)
+
+
+def can_edit_highlights(user):
+    return user.is_authenticated and user.has_perm(HIGHLIGHT_PERMISSION)
 
 
 def editable_metrics(user, queryset=None):
     """The metrics whose readings `user` may add or correct."""
-    queryset = Metric.objects.all() if queryset is None else queryset
-    if not user.is_authenticated or not user.has_perm(ENTER):
-        return queryset.none()
-    if is_administrator(user):
-        return queryset
-    return queryset.filter(Q(owners=user) | Q(pillar__leads=user)).distinct()
+    return (Metric.objects.all() if queryset is None else queryset).editable_by(user)
 
 
 def approvable_metrics(user, queryset=None):
     """The metrics whose readings `user` may approve or return: a lead's pillars."""
-    queryset = Metric.objects.all() if queryset is None else queryset
-    if not user.is_authenticated:
-        return queryset.none()
-    if is_administrator(user):
-        return queryset
-    if not user.has_perm(SET_TARGET):
-        return queryset.none()
-    return queryset.filter(pillar__leads=user).distinct()
+    return (Metric.objects.all() if queryset is None else queryset).approvable_by(user)
 
 
 def may_approve_at_all(user):
     """An approver's role (pillar lead, administrator), whether or not anything waits."""
-    return user.is_authenticated and (is_administrator(user) or user.has_perm(SET_TARGET))
+    return user.is_authenticated and (
+        is_administrator(user) or user.has_perm(SET_TARGET_PERMISSION)
+    )
 
 
 def can_enter(user, metric):

@@ -7,34 +7,12 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.models import Group
-from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import District, Metric, Reading, ReadingState, StudentGroup
-from .services import reading_approve
-
-
-def _mark_changed_for_approval(form):
-    """A value changed in the admin waits for approval like any other entry."""
-    if form.instance.pk is None or {"value", "qualifier"} & set(form.changed_data):
-        form.instance.state = ReadingState.SUBMITTED
-
-
-class ReadingInlineFormSet(BaseInlineFormSet):
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        # Validate each reading against the metric as submitted on the same page
-        # (its unit and scale may be new or just changed), not as stored.
-        form.instance.metric = self.instance
-        return form
-
-
-class ReadingInline(admin.StackedInline):
-    model = Reading
-    formset = ReadingInlineFormSet
-    extra = 0
-    fields = ("period", "value", "qualifier", "district", "student_group", "is_derived",
-              "source_text", "note")
+from .services import reading_approve, reading_record
 
 
 @admin.register(Metric)
@@ -44,14 +22,17 @@ class MetricAdmin(SimpleHistoryAdmin):
     search_fields = ("code", "name", "definition", "headline_label")
     list_select_related = ("pillar",)
     raw_id_fields = ("priority_area", "goal")
-    inlines = [ReadingInline]
+    # No readings inline: a metric may hold tens of thousands of readings (one page of
+    # 4.75 MB for 432 of them, too many fields to save). A link to their list instead.
+    readonly_fields = ("readings_link",)
 
-    def save_formset(self, request, form, formset, change):
-        for inline_form in formset.forms:
-            if inline_form.has_changed():
-                _mark_changed_for_approval(inline_form)
-                inline_form.instance.entered_by = request.user
-        super().save_formset(request, form, formset, change)
+    @admin.display(description="Readings")
+    def readings_link(self, metric):
+        if metric.pk is None:
+            return "Save the metric first, then add its readings."
+        url = reverse("admin:metrics_reading_changelist") + f"?metric__id__exact={metric.pk}"
+        return format_html('<a href="{}">{} readings of this metric</a>', url,
+                           metric.readings.count())
 
     fieldsets = (
         (None, {"fields": ("plan", "code", "name", "definition")}),
@@ -62,6 +43,7 @@ class MetricAdmin(SimpleHistoryAdmin):
                                             "target_period")}),
         ("Annual report", {"fields": ("is_headline", "headline_label", "headline_order")}),
         ("People", {"fields": ("owners",)}),
+        ("Readings", {"fields": ("readings_link",)}),
     )
 
 
@@ -77,10 +59,27 @@ class ReadingAdmin(SimpleHistoryAdmin):
                        "approved_at", "entered_by", "created_at", "updated_at")
     actions = ["approve"]
 
+    # Where a reading belongs is fixed once it exists: a correction is a new value.
+    slice_fields = ("metric", "period", "district", "student_group")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, *self.slice_fields) if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
-        _mark_changed_for_approval(form)
-        super().save_model(request, obj, form, change)
+        # The same service as every other entry path: validation, the approval rule,
+        # history and the rebuild.
+        data = {name: getattr(obj, name) for name in (
+            "value", "qualifier", "note", "source_text", "is_derived", "evidence_url")}
+        saved = reading_record(
+            metric=obj.metric, period=obj.period, district=obj.district,
+            student_group=obj.student_group, user=request.user,
+            evidence_file=form.cleaned_data.get("evidence_file") if "evidence_file"
+            in form.changed_data else None,
+            **data,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
     @admin.action(description="Approve the selected readings", permissions=["change"])
     def approve(self, request, queryset):

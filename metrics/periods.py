@@ -28,6 +28,11 @@ class Kind:
     MONTH = "month"
 
 
+# The school year starts on 1 July (California Education Code 37200).
+SCHOOL_YEAR_FIRST_MONTH = 7
+FREQUENCY_KINDS = {"annual": Kind.YEAR, "quarterly": Kind.QUARTER, "monthly": Kind.MONTH}
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     start: datetime.date
@@ -67,30 +72,110 @@ class Period:
 
     @classmethod
     def school_year(cls, start_year: int) -> Period:
-        return cls.parse(f"{start_year}-{(start_year + 1) % 100:02d}")
+        return cls.parse(school_year_label(start_year))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
         return cls.parse(f"{year}-{month:02d}")
 
+    @classmethod
+    def containing(cls, day: datetime.date, kind: str) -> Period:
+        """The period of `kind` (year, quarter or month) that `day` falls in."""
+        if kind == Kind.MONTH:
+            return cls.month(day.year, day.month)
+        year = cls.school_year(school_year_start_of(day))
+        if kind == Kind.QUARTER:
+            return cls.parse(f"{year} Q{(day.month - 7) % 12 // 3 + 1}")
+        return year
+
     @property
     def school_year_start(self) -> int:
         """Calendar year in which this period's school year starts."""
-        return self.start.year if self.start.month >= 7 else self.start.year - 1
+        return school_year_start_of(self.start)
+
+    @property
+    def year(self) -> Period:
+        """The school year this period belongs to."""
+        return Period.school_year(self.school_year_start)
+
+    def shifted(self, steps: int) -> Period:
+        """The period `steps` periods of the same kind later (earlier when negative)."""
+        months = {Kind.MONTH: 1, Kind.QUARTER: 3, Kind.YEAR: 12}[self.kind] * steps
+        return Period.containing(_add_months(self.start, months), self.kind)
 
     def next(self) -> Period:
-        if self.kind == Kind.MONTH:
-            following = _add_months(self.start, 1)
-            return Period.month(following.year, following.month)
-        if self.kind == Kind.QUARTER:
-            quarter = int(self.text[-1])
-            if quarter == 4:
-                return Period.parse(f"{Period.school_year(self.school_year_start + 1)} Q1")
-            return Period.parse(f"{self.text[:-1]}{quarter + 1}")
-        return Period.school_year(self.school_year_start + 1)
+        return self.shifted(1)
+
+    def previous(self) -> Period:
+        return self.shifted(-1)
+
+    def year_earlier(self) -> Period:
+        """The same period a year before (2023-24 Q2 -> 2022-23 Q2, 2024-03 -> 2023-03)."""
+        return Period.containing(_add_months(self.start, -12), self.kind)
 
     def within(self, first: datetime.date, last: datetime.date) -> bool:
         return first <= self.start and self.end <= last
+
+    def clamp(self, first: datetime.date, last: datetime.date) -> Period:
+        """This period, or the period of the same kind at the nearer edge of first..last."""
+        if self.start > last:
+            return Period.containing(last, self.kind)
+        if self.end < first:
+            return Period.containing(first, self.kind)
+        return self
+
+
+def school_year_start_of(day: datetime.date) -> int:
+    """Calendar year in which the school year holding `day` starts (July to June)."""
+    return day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1
+
+
+def school_year_label(start_year: int) -> str:
+    """2023 -> "2023-24": how a school year is written everywhere."""
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def span_label(start_year: int, end_year: int) -> str:
+    """A plan's span as LACOE writes it: 2022, 2025 -> "2022-25"."""
+    return f"{start_year}-{end_year % 100:02d}"
+
+
+def school_years(start_year: int, end_year: int) -> list[str]:
+    """The school years from the one starting in `start_year` to the one ending in `end_year`."""
+    return [school_year_label(y) for y in range(start_year, end_year)]
+
+
+def school_year_bounds(start_year: int, end_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the school years start_year..end_year (1 July to 30 June)."""
+    return (datetime.date(start_year, SCHOOL_YEAR_FIRST_MONTH, 1),
+            datetime.date(end_year, SCHOOL_YEAR_FIRST_MONTH, 1) - datetime.timedelta(days=1))
+
+
+def kind_of_frequency(frequency: str) -> str:
+    """The period kind a metric of this update frequency is reported for."""
+    return FREQUENCY_KINDS.get(frequency, Kind.YEAR)
+
+
+def next_period(metric, latest, today: datetime.date) -> Period | None:
+    """The one rule for the period whose reading `metric` is due next.
+
+    `latest` is the newest period already entered (approved or waiting), or None.
+    After it comes the following period of the same kind; with nothing entered yet,
+    the period of the metric's frequency holding `today`, moved inside the plan when
+    today lies outside it. A period after the plan's last one is never due: then
+    None (nothing more to enter). My updates, reminders, overdue counts and the
+    import template all ask this function, so they propose only periods the entry
+    form accepts (Metric.validate_period).
+    """
+    plan = metric.plan
+    if latest:
+        candidate = (latest if isinstance(latest, Period) else Period.parse(latest)).next()
+    else:
+        kind = kind_of_frequency(metric.frequency)
+        candidate = Period.containing(today, kind).clamp(plan.starts_on, plan.ends_on)
+    if not candidate.within(plan.starts_on, plan.ends_on):
+        return None
+    return candidate
 
 
 def _school_year_start(match, raw) -> int:

@@ -50,6 +50,22 @@ def sync_roles(**kwargs):
         group.permissions.set(perms)
 
 
+# The permissions the access rules ask about (metrics/access.py and the queryset
+# methods Metric.objects.editable_by / approvable_by); given to roles above.
+READ_PERMISSION = "pillars.view_pillar"
+ENTER_PERMISSION = "metrics.change_reading"
+SET_TARGET_PERMISSION = "metrics.set_target"
+ADMINISTER_PERMISSION = "metrics.delete_metric"
+EXPORT_PERMISSION = "reports.export_report"
+HIGHLIGHT_PERMISSION = "reports.change_highlight"
+# Administrators hold every permission of our apps: seeing every export job is one.
+ALL_EXPORTS_PERMISSION = "reports.view_exportjob"
+
+
+def is_administrator(user):
+    return user.is_active and (user.is_superuser or user.has_perm(ADMINISTER_PERMISSION))
+
+
 def has_staff_role(user):
     """Any of the staff roles (or a superuser): may read the dashboards."""
-    return user.is_authenticated and user.has_perm("pillars.view_pillar")
+    return user.is_authenticated and user.has_perm(READ_PERMISSION)

@@ -8,12 +8,48 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models.aggregates import Status
-from .models.metric import Frequency
+from django.db import models
+
 from .periods import Period
 
-# After the next period ends, how long before its reading counts as overdue.
-GRACE_DAYS = {Frequency.ANNUAL: 90, Frequency.QUARTERLY: 45, Frequency.MONTHLY: 20}
+
+class Status(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    NO_TARGET = "no_target", "No target"
+    NO_DATA = "no_data", "No data"
+
+
+@dataclass(frozen=True)
+class StatusDisplay:
+    word: str
+    icon: str
+    colour: str
+
+
+# How each status looks wherever it appears: pages, tables, charts, exports. Colour is
+# never the only signal (the word and icon go with it); every colour has at least 4.5:1
+# contrast on white, so it serves as text colour too. static/css/app.css repeats these
+# in its .status-* rules and a test holds the two equal.
+STATUS_DISPLAY = {
+    Status.ON_TRACK: StatusDisplay("On track", "✔", "#1a6b34"),
+    Status.AT_RISK: StatusDisplay("At risk", "▲", "#8a5300"),
+    Status.OFF_TRACK: StatusDisplay("Off track", "✖", "#a4161a"),
+    Status.NO_TARGET: StatusDisplay("No target", "○", "#5b6670"),
+    Status.NO_DATA: StatusDisplay("No data", "–", "#6b7580"),
+}
+STATUS_ORDER = list(STATUS_DISPLAY)
+UNKNOWN_DISPLAY = StatusDisplay("Unknown", "?", "#4a5560")
+
+
+def display(status) -> StatusDisplay:
+    return STATUS_DISPLAY.get(status, UNKNOWN_DISPLAY)
+
+
+# After the next period ends, how long before its reading counts as overdue, by the
+# metric's update frequency (Metric.frequency values).
+GRACE_DAYS = {"annual": 90, "quarterly": 45, "monthly": 20}
 
 
 @dataclass(frozen=True)

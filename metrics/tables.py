@@ -3,17 +3,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .models import MetricSnapshot
+from .status import display
 from .units import format_change, plain_number
-
-STATUS_ICONS = {
-    "on_track": "✔", "at_risk": "▲", "off_track": "✖", "no_target": "○", "no_data": "–",
-}
 
 
 def status_badge(status, label):
     return format_html(
         '<span class="status status-{}"><span aria-hidden="true">{}</span> {}</span>',
-        status, STATUS_ICONS.get(status, "?"), label,
+        status, display(status).icon, label,
     )
 
 

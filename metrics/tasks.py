@@ -28,6 +28,6 @@ def rebuild_all():
 @shared_task
 def send_reminders():
     """Daily (Celery beat): email stewards the metrics due or overdue, once per period."""
-    from .reminders import send_due_reminders
+    from .services.reminders import send_due_reminders
 
     return send_due_reminders(base_url=settings.SITE_URL)

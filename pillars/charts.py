@@ -8,18 +8,8 @@ plotly.js itself comes from our static files (see templates/pillars/_plotly.html
 import plotly.io as pio
 from django.utils.safestring import mark_safe
 
-from metrics.models import Status
+from metrics.status import STATUS_ORDER, display
 
-STATUS_ORDER = [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.NO_TARGET,
-                Status.NO_DATA]
-# The same colours as static/css/app.css; never the only signal (words and icons too).
-STATUS_COLOURS = {
-    Status.ON_TRACK: "#1a6b34",
-    Status.AT_RISK: "#b36b00",
-    Status.OFF_TRACK: "#a4161a",
-    Status.NO_TARGET: "#5b6670",
-    Status.NO_DATA: "#aab4bd",
-}
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 13,
         "color": "#1b1f24"}
 CONFIG = {"displaylogo": False, "responsive": True,
@@ -42,7 +32,7 @@ def status_distribution(counts, div_id, *, height=120):
         {
             "type": "bar", "orientation": "h", "name": status.label,
             "x": [counts.get(status, 0)], "y": [""],
-            "marker": {"color": STATUS_COLOURS[status]},
+            "marker": {"color": display(status).colour},
             "hovertemplate": f"{status.label}: %{{x}}<extra></extra>",
         }
         for status in STATUS_ORDER
@@ -70,7 +60,7 @@ def progress(rows, div_id):
             {
                 "type": "bar", "orientation": "h", "name": "Progress made",
                 "y": labels, "x": [round(r.progress * 100, 1) for r in rows],
-                "marker": {"color": [STATUS_COLOURS[r.status] for r in rows]},
+                "marker": {"color": [display(r.status).colour for r in rows]},
                 "hovertemplate": "%{y}: %{x}% of the way to target<extra></extra>",
             },
             {

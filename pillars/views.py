@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -12,17 +11,16 @@ from metrics import access
 from metrics import selectors as metric_selectors
 from metrics.filters import MetricSnapshotFilter
 from metrics.forms import ReadingSliceForm
+from metrics.roles import READ_PERMISSION
 from metrics.tables import MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
 
-STAFF_PERMISSION = "pillars.view_pillar"
 READINGS_PER_PAGE = 50
 
 
-def staff_required(view):
-    """Signed in, with one of the staff roles; signed-in users without a role get 403."""
-    return login_required(permission_required(STAFF_PERMISSION, raise_exception=True)(view))
+# Signed in, with one of the staff roles; signed-in users without a role get 403.
+staff_required = access.staff_required
 
 
 @require_safe
@@ -75,7 +73,7 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
                       SingleTableMixin, FilterView):
     """A pillar: priority areas, goals and metrics with status; a filterable table; charts."""
 
-    permission_required = STAFF_PERMISSION
+    permission_required = READ_PERMISSION
     raise_exception = False
     table_class = MetricSnapshotTable
     filterset_class = MetricSnapshotFilter
@@ -98,7 +96,7 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         return {}
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.has_perm(STAFF_PERMISSION):
+        if access.can_read(request.user):
             self.pillar = selectors.pillar_with_structure(kwargs["plan"], kwargs["pillar"])
         return super().dispatch(request, *args, **kwargs)
 

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from metrics.models import Status
+from metrics.status import STATUS_ORDER, Status, display
 
 WIDTH = 640
 FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif"
@@ -24,16 +24,6 @@ INK = "#1b1f24"
 MUTED = "#4a5560"
 CURRENT = "#00467f"
 PRIOR = "#5b6670"
-# The dashboard's status colours (pillars/charts.py); words always go with them.
-STATUS_COLOURS = {
-    Status.ON_TRACK: "#1a6b34",
-    Status.AT_RISK: "#b36b00",
-    Status.OFF_TRACK: "#a4161a",
-    Status.NO_TARGET: "#5b6670",
-    Status.NO_DATA: "#aab4bd",
-}
-STATUS_ORDER = [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.NO_TARGET,
-                Status.NO_DATA]
 
 
 @dataclass
@@ -117,7 +107,7 @@ def status_chart(counts, *, chart_id, title):
         count = counts.get(status, 0)
         if count:
             width = WIDTH * count / total
-            shapes.append(("rect", x, 4, width, 24, STATUS_COLOURS[status]))
+            shapes.append(("rect", x, 4, width, 24, display(status).colour))
             x += width
     legend_x, y = 0.0, 52
     for status in STATUS_ORDER:
@@ -128,7 +118,7 @@ def status_chart(counts, *, chart_id, title):
         room = 18 + _text_width(label) + 16
         if legend_x + room > WIDTH:
             legend_x, y = 0.0, y + ROW
-        shapes.append(("rect", legend_x, y - 11, 12, 12, STATUS_COLOURS[status]))
+        shapes.append(("rect", legend_x, y - 11, 12, 12, display(status).colour))
         shapes.append(("text", legend_x + 18, y, label, INK, "start", False))
         legend_x += room
     words = ", ".join(

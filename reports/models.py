@@ -8,17 +8,13 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from metrics.roles import ALL_EXPORTS_PERMISSION, EXPORT_PERMISSION
 from pillars.models import Pillar, StrategicPlan
 
 SCHOOL_YEAR_REGEX = r"^[0-9]{4}-[0-9]{2}$"
 SCHOOL_YEAR_HELP = "A school year written as 2023-24."
 HIGHLIGHT_MAX_LENGTH = 20_000
 
-# Who may do what, as permissions (given to roles in metrics/roles.py).
-EXPORT_PERMISSION = "reports.export_report"
-HIGHLIGHT_PERMISSION = "reports.change_highlight"
-# Administrators hold every permission of this app: seeing every export job is one.
-ALL_EXPORTS_PERMISSION = "reports.view_exportjob"
 
 
 def validate_school_year(text):

@@ -1,8 +1,8 @@
 """Pages of the annual report: choose, read, write highlights, export, download.
 
-Access is decided here, once: reading and exporting need `reports.export_report`
-(communications, leadership, administrators), writing highlights needs
-`reports.change_highlight` (communications, administrators). Anonymous users are
+Access is decided in metrics/access.py: reading and exporting need the export
+permission (communications, leadership, administrators), writing highlights the
+highlight permission (communications, administrators). Anonymous users are
 sent to sign in; signed-in users without the permission get 403; export jobs of
 other users are 404 unless the user is an administrator.
 """
@@ -10,30 +10,25 @@ other users are 404 unless the user is an administrator.
 import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from metrics import access
+
 from . import selectors, services
 from .forms import ExportForm, HighlightForm, PillarFilterForm, ReportChoiceForm
 from .markdown import render as render_markdown
-from .models import EXPORT_PERMISSION, HIGHLIGHT_PERMISSION, ExportState
+from .models import ExportState
 from .report import build_report
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
-def _needs(permission):
-    def decorator(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-    return decorator
-
-
-export_required = _needs(EXPORT_PERMISSION)
-highlight_required = _needs(HIGHLIGHT_PERMISSION)
+export_required = access.export_required
+highlight_required = access.highlight_required
 
 
 def _plan_and_year(view):
@@ -70,7 +65,7 @@ def annual_report(request, plan, year):
     report = build_report(plan, year, chosen or None)
     return render(request, "reports/annual_report.html", {
         "plan": plan, "report": report, "form": form,
-        "edit_links": request.user.has_perm(HIGHLIGHT_PERMISSION),
+        "edit_links": access.can_edit_highlights(request.user),
         "export_query": "&".join(f"pillar={p.slug}" for p in report.pillars)
         if not report.all_pillars else "",
     })

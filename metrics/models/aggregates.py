@@ -10,17 +10,10 @@ from django.db.models import Q
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
+from ..status import Status
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
 from .dimensions import District, StudentGroup
-from .metric import Metric
-
-
-class Status(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
-    NO_TARGET = "no_target", "No target"
-    NO_DATA = "no_data", "No data"
+from .metric import Level, Metric
 
 
 def _decimal(**kwargs):
@@ -84,11 +77,7 @@ class MetricSnapshot(models.Model):
 class Rollup(models.Model):
     """Status counts of the metrics under one node of the plan (plan, pillar, area, goal)."""
 
-    class Level(models.TextChoices):
-        PLAN = "plan", "Plan"
-        PILLAR = "pillar", "Pillar"
-        PRIORITY_AREA = "priority_area", "Priority area"
-        GOAL = "goal", "Goal"
+    Level = Level  # the metric's levels: one definition (metrics.models.metric)
 
     plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="rollups")
     level = models.CharField(max_length=20, choices=Level.choices)

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from ..periods import PERIOD_FORMATS_HELP, Period
+from ..roles import ENTER_PERMISSION, SET_TARGET_PERMISSION, is_administrator
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Unit, format_figure, validate_value
 from .dimensions import SLUG_HELP
 
@@ -40,6 +41,26 @@ class Level(models.TextChoices):
 class MetricQuerySet(models.QuerySet):
     def headlines(self):
         return self.filter(is_headline=True).order_by("pillar__order", "headline_order")
+
+    def editable_by(self, user):
+        """Metrics whose readings `user` may add or correct: a steward's own metrics,
+        a lead's pillars, everything for an administrator (rule: metrics/access.py)."""
+        if not user.is_authenticated or not user.has_perm(ENTER_PERMISSION):
+            return self.none()
+        if is_administrator(user):
+            return self
+        return self.filter(Q(owners=user) | Q(pillar__leads=user)).distinct()
+
+    def approvable_by(self, user):
+        """Metrics whose readings `user` may approve or return, and whose targets they set:
+        the pillars a lead leads, everything for an administrator."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_administrator(user):
+            return self
+        if not user.has_perm(SET_TARGET_PERMISSION):
+            return self.none()
+        return self.filter(pillar__leads=user).distinct()
 
 
 class Metric(models.Model):

@@ -65,7 +65,6 @@ def reading_enter(request, plan, code):
                     district=data["district"], student_group=data["student_group"],
                     evidence_url=data["evidence_url"], evidence_file=data["evidence_file"],
                     user=request.user, expected_version=data["version"],
-                    approve=access.can_approve(request.user, metric),
                 )
             except EditConflict as conflict:
                 form.add_error(None, _conflict_message(metric, conflict.current))
@@ -173,7 +172,6 @@ def _save_bulk_row(request, form, metric, period):
         reading = reading_record(
             metric=metric, period=period, value=data["value"], qualifier=data["qualifier"],
             note=data["note"], user=request.user, expected_version=data["version"],
-            approve=access.can_approve(request.user, metric),
         )
     except EditConflict as conflict:
         form.add_error("value", _conflict_message(metric, conflict.current))

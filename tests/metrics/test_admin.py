@@ -69,31 +69,34 @@ def test_duplicate_reading_is_refused_with_a_message(admin_client):
     assert Reading.objects.get().value == 7
 
 
-def test_inline_reading_is_checked_against_the_metric_unit(admin_client):
+def test_metric_page_has_no_readings_inline_but_links_to_its_readings(admin_client):
+    metric = MetricFactory(unit="percent")
+    for period in ("2022-23", "2023-24", "2024-25"):
+        ReadingFactory(metric=metric, period=period)
+    page = admin_client.get(reverse("admin:metrics_metric_change", args=[metric.pk]))
+    html = page.content.decode()
+    assert "readings-TOTAL_FORMS" not in html
+    assert f"?metric__id__exact={metric.pk}" in html
+    assert "3 readings of this metric" in html
+
+
+def test_an_admin_edit_goes_through_the_service_and_keeps_the_slice(admin_client):
     metric = MetricFactory(unit="percent")
     reading = ReadingFactory(metric=metric, value=40)
-    url = reverse("admin:metrics_metric_change", args=[metric.pk])
-    data = {
-        "plan": metric.plan.pk, "code": metric.code, "name": metric.name, "definition": "",
-        "pillar": metric.pillar.pk, "priority_area": "", "goal": "", "program": "",
-        "unit": "percent", "scale_min": "", "scale_max": "", "direction": "higher",
-        "accumulation": "per_period", "frequency": "annual", "data_source": "",
-        "baseline_value": "", "baseline_period": "", "target_value": "", "target_period": "",
-        "headline_label": "", "headline_order": "",
-        "readings-TOTAL_FORMS": "1", "readings-INITIAL_FORMS": "1",
-        "readings-MIN_NUM_FORMS": "0", "readings-MAX_NUM_FORMS": "1000",
-        "readings-0-id": reading.pk, "readings-0-metric": metric.pk,
-        "readings-0-period": "2023-24", "readings-0-value": "140", "readings-0-qualifier": "",
-        "readings-0-district": reading.district.pk,
-        "readings-0-student_group": reading.student_group.pk,
-        "readings-0-source_text": "", "readings-0-note": "",
-    }
+    url = reverse("admin:metrics_reading_change", args=[reading.pk])
+    data = _reading_form(metric, value="140")
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    formset_errors = response.context["inline_admin_formsets"][0].formset.errors
-    assert "from 0 to 100" in str(formset_errors[0]["value"])
+    assert "from 0 to 100" in str(response.context["adminform"].form.errors["value"])
     reading.refresh_from_db()
     assert reading.value == 40
+    response = admin_client.post(url, _reading_form(metric, value="41", period="2024-25"))
+    assert response.status_code == 302
+    reading.refresh_from_db()
+    # The period is read-only once the reading exists; the value is approved at once
+    # because an administrator entered it (the service's one approval rule).
+    assert (reading.period, reading.value, reading.state) == ("2023-24", 41, "approved")
+    assert Reading.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -111,8 +114,6 @@ def test_bad_metric_values_get_field_level_messages(admin_client, field, value, 
         "pillar": pillar.pk, "unit": "percent", "direction": "higher",
         "accumulation": "per_period", "frequency": "annual", "target_value": "50",
         "target_period": "2024-25",
-        "readings-TOTAL_FORMS": "0", "readings-INITIAL_FORMS": "0",
-        "readings-MIN_NUM_FORMS": "0", "readings-MAX_NUM_FORMS": "1000",
         field: value,
     }
     response = admin_client.post(reverse("admin:metrics_metric_add"), data)

@@ -48,6 +48,6 @@ def test_the_beat_schedule_runs_reminders_and_rebuilds(settings):
 
 
 def _send(today):
-    from metrics.reminders import send_due_reminders
+    from metrics.services.reminders import send_due_reminders
 
     return send_due_reminders(today=today)

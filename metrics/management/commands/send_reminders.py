@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from metrics.reminders import send_due_reminders
+from metrics.services.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import selectors
-from .models import ReminderLog
-from .periods import Period
+from .. import selectors
+from ..models import ReminderLog
+from ..periods import Period
 
 
 def send_due_reminders(*, today=None, base_url=""):

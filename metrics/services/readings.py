@@ -1,13 +1,52 @@
-"""Writes to metrics and readings. Every write validates with the model's rules first,
-runs in its own transaction, and reaches the aggregates through the model signals."""
+"""Writes to readings: record, approve, return, restore. Every write validates with the
+model's rules first, runs in its own transaction, and reaches the aggregates through
+the model signals.
+
+Whether a value is approved at once is decided here only (`approval`): callers state
+their intent and this module refuses an approval the user may not make.
+"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import District, Reading, ReadingState, StudentGroup
+from .. import access
+from ..models import District, Metric, Reading, ReadingState, StudentGroup
 
 READING_FIELDS = ("value", "qualifier", "note", "source_text", "is_derived", "evidence_url")
+
+
+APPROVAL_REFUSED = "You may not approve values of this metric: a pillar lead of its pillar does."
+
+
+def approved_metric_ids(user, metrics, approve=None):
+    """The one approval rule: which of `metrics` (ids or a queryset) get their new values
+    approved at once when `user` enters them, given the caller's intent `approve`.
+
+    - approve=None: as the user's role allows: a pillar lead's or an administrator's
+      own entries are approved at once, a steward's wait for approval;
+    - approve=True: publish at once; PermissionDenied when the user may not approve
+      one of them;
+    - approve=False: submit for approval, whoever enters it.
+    `user=None` is the system itself (loading published fixtures): it may approve.
+    """
+    ids = set(
+        metrics.values_list("pk", flat=True) if hasattr(metrics, "values_list") else metrics
+    )
+    if approve is False or not ids:
+        return set()
+    if user is None:
+        return ids if approve else set()
+    allowed = set(access.approvable_metrics(user, Metric.objects.filter(pk__in=ids))
+                  .values_list("pk", flat=True))
+    if approve and allowed != ids:
+        raise PermissionDenied(APPROVAL_REFUSED)
+    return allowed
+
+
+def approval(user, metric, approve=None):
+    """`approved_metric_ids` for one metric: True when its new value is approved at once."""
+    return metric.pk in approved_metric_ids(user, [metric.pk], approve)
 
 
 class EditConflict(Exception):
@@ -32,21 +71,21 @@ def reading_record(
     is_derived=False,
     evidence_url="",
     evidence_file=None,
-    approve=False,
+    approve=None,
     expected_version=None,
 ):
     """Add or correct the reading of `metric` for one period, district and student group.
 
     District and student group default to the whole (all districts, all students).
-    A new or changed value is submitted for approval, unless `approve` (published
-    figures such as the LACOE fixtures, or an approver's own entry) approves it at
-    once. `expected_version` is the version the user's form showed (0 for a new
+    A new or changed value is approved at once or submitted for approval by the one
+    rule, `approval(user, metric, approve)`: `approve` states the caller's intent. `expected_version` is the version the user's form showed (0 for a new
     reading): when someone saved since, EditConflict is raised and nothing is
     written. Raises ValidationError, naming the field, when a value is not allowed.
     """
     district = district or District.objects.total()
     student_group = student_group or StudentGroup.objects.total()
     period_text = str(metric.validate_period(period))
+    approve = approval(user, metric, approve)
     with transaction.atomic():
         existing = (
             Reading.objects.select_for_update()
@@ -102,6 +141,8 @@ def _approve(reading, user):
 
 def reading_approve(*, reading, user, comment=""):
     """Approve the value entered: statuses, roll-ups, exports and public pages use it."""
+    if not approval(user, reading.metric, True):
+        raise PermissionDenied(APPROVAL_REFUSED)
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         _approve(reading, user)
@@ -112,6 +153,8 @@ def reading_approve(*, reading, user, comment=""):
 
 def reading_return(*, reading, user, comment):
     """Send a submitted value back to its steward with a comment; the approved one stays."""
+    if not approval(user, reading.metric, True):
+        raise PermissionDenied(APPROVAL_REFUSED)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": "Say what needs changing, so the steward can fix it."})
@@ -135,18 +178,3 @@ def reading_restore(*, reading, record, user):
         note=record.note, source_text=record.source_text, is_derived=record.is_derived,
         evidence_url=record.evidence_url, user=user, expected_version=reading.version,
     )
-
-
-TARGET_FIELDS = ("target_value", "target_period", "baseline_value", "baseline_period",
-                 "on_track_threshold", "at_risk_threshold")
-
-
-def metric_set_target(*, metric, **values):
-    """Set a metric's target, baseline and status thresholds; the dashboards follow."""
-    with transaction.atomic():
-        for name in TARGET_FIELDS:
-            if name in values:
-                setattr(metric, name, values[name])
-        metric.full_clean()
-        metric.save()
-    return metric

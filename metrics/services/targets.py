@@ -1,0 +1,18 @@
+"""Writes to a metric's targets, baselines and status thresholds."""
+
+from django.db import transaction
+
+
+TARGET_FIELDS = ("target_value", "target_period", "baseline_value", "baseline_period",
+                 "on_track_threshold", "at_risk_threshold")
+
+
+def metric_set_target(*, metric, **values):
+    """Set a metric's target, baseline and status thresholds; the dashboards follow."""
+    with transaction.atomic():
+        for name in TARGET_FIELDS:
+            if name in values:
+                setattr(metric, name, values[name])
+        metric.full_clean()
+        metric.save()
+    return metric
