@@ -1,10 +1,12 @@
-"""Annual-report exports: seconds and size of LACOE's full 2023-24 PDF and Word file.
+"""Annual-report exports: seconds and size of each export format of LACOE's 2023-24 report.
 
     .venv/bin/python bench/report_bench.py [--runs 3]
 
 Works on its own temporary SQLite database (never db.sqlite3): migrate, load LACOE's
-plan and figures from fixtures/lacoe, build the aggregates, then produce each file
-through the same service as the export task and the management command
+plan, figures and highlights from fixtures/lacoe, build the aggregates, then produce
+every export format (reports.models.ExportFormat: the PDF, Word, the PowerPoint board
+deck, the LCAP results tables in Word and Excel, the data as XLSX and CSV) through the same
+service as the export task and the management command
 (reports.services.produce). The first run of each format is reported on its own (a
 fresh worker: WeasyPrint loads its fonts), then the median of the next runs. One
 figure per line, `name: value unit`; progress goes to stderr.
@@ -22,7 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = "2023-24"
-FORMATS = ("pdf", "docx", "xlsx", "csv")
 
 
 def figure(name, value, unit=""):
@@ -59,13 +60,14 @@ def run(folder, runs):
     from metrics.aggregates import rebuild
     from metrics.loading import load_directory
     from reports import services
-    from reports.pdf import unavailable_reason
+    from reports.models import ExportFormat
+    from reports.render.pdf import unavailable_reason
 
     note("migrating a temporary SQLite database and loading fixtures/lacoe")
     call_command("migrate", verbosity=0, interactive=False)
     plan, _ = load_directory(ROOT / "fixtures" / "lacoe")
     rebuild()
-    for fmt in FORMATS:
+    for fmt in ExportFormat.values:
         if fmt == "pdf" and unavailable_reason():
             note(f"pdf skipped: {unavailable_reason()}")
             continue
@@ -74,11 +76,16 @@ def run(folder, runs):
             start = time.perf_counter()
             data = services.produce(plan, YEAR, fmt)
             timings.append(time.perf_counter() - start)
-        figure(f"report_{fmt}_first_seconds", timings[0], "s")
-        figure(f"report_{fmt}_seconds", statistics.median(timings[1:] or timings), "s")
-        figure(f"report_{fmt}_bytes", len(data), "bytes")
-        path = folder / f"report.{fmt}"
+        name = fmt.replace("-", "_")
+        figure(f"report_{name}_first_seconds", timings[0], "s")
+        figure(f"report_{name}_seconds", statistics.median(timings[1:] or timings), "s")
+        figure(f"report_{name}_bytes", len(data), "bytes")
+        path = folder / f"report-{fmt}.{ExportFormat(fmt).extension}"
         path.write_bytes(data)
+        if fmt == "pptx":
+            from pptx import Presentation
+
+            figure("report_pptx_slides", len(Presentation(str(path)).slides), "slides")
         if fmt == "pdf":
             pages = _pdf_pages(path)
             if pages:

@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import HIGHLIGHT_MAX_LENGTH, ExportFormat
-from .pdf import unavailable_reason
+from .render import pdf
 
 
 class PillarsField(forms.ModelMultipleChoiceField):
@@ -67,7 +67,7 @@ class ExportForm(forms.Form):
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pillars"].queryset = plan.pillars.order_by("order")
-        self.pdf_unavailable = unavailable_reason()
+        self.pdf_unavailable = pdf.unavailable_reason()
 
     def clean_format(self):
         fmt = self.cleaned_data["format"]

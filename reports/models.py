@@ -1,13 +1,12 @@
 """Report models: the narrative highlights communications write, and export jobs."""
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from metrics.periods import Kind, Period
 from metrics.roles import ALL_EXPORTS_PERMISSION, EXPORT_PERMISSION
 from pillars.models import Pillar, StrategicPlan
 
@@ -16,16 +15,16 @@ SCHOOL_YEAR_HELP = "A school year written as 2023-24."
 HIGHLIGHT_MAX_LENGTH = 20_000
 
 
-
 def validate_school_year(text):
-    """A school year "2023-24" whose second part is the year after the first."""
-    if not re.match(SCHOOL_YEAR_REGEX, text or ""):
-        raise ValidationError(f"“{text}” is not a school year. {SCHOOL_YEAR_HELP}")
-    start, end = text.split("-")
-    if (int(start) + 1) % 100 != int(end):
+    """A school year as metrics.periods writes it ("2023-24"), not a quarter or month."""
+    try:
+        is_year = Period.parse(text).kind == Kind.YEAR
+    except ValidationError:
+        is_year = False
+    if not is_year:
         raise ValidationError(
-            f"“{text}” is not a school year: it runs from one year to the next, e.g. "
-            f"{start}-{(int(start) + 1) % 100:02d}."
+            f"“{text or ''}” is not a school year: it runs from one year to the next. "
+            f"{SCHOOL_YEAR_HELP}", code="invalid_school_year",
         )
 
 
@@ -94,8 +93,16 @@ class Highlight(models.Model):
 class ExportFormat(models.TextChoices):
     PDF = "pdf", "PDF document"
     DOCX = "docx", "Word document"
+    PPTX = "pptx", "PowerPoint board deck"
+    LCAP_DOCX = "lcap-docx", "LCAP results table (Word)"
+    LCAP_XLSX = "lcap-xlsx", "LCAP results table (Excel)"
     XLSX = "xlsx", "Excel workbook (data)"
     CSV = "csv", "CSV file (data)"
+
+    @property
+    def extension(self):
+        """The file name's ending: the LCAP tables are Word and Excel files too."""
+        return self.value.removeprefix("lcap-")
 
 
 class ExportState(models.TextChoices):

@@ -4,23 +4,38 @@
 objects that the page, the PDF and the Word writer all lay out: the cover, the "at
 a glance" figures (plan-wide metrics), then per pillar its commitment, headline
 callouts, highlights, charts and other figures, each with the change from the prior
-school year where a prior approved value exists.
+school year where a prior approved value exists. `build_data` gives the approved
+readings behind it, for CSV and XLSX.
 
 A metric's figure for a year is its approved county-wide reading for that school
 year, or, for a metric updated monthly or quarterly, its latest approved reading
 within the year (the period is shown beside it).
+
+The report of a year uses readings of that year and earlier only. Its statuses are
+those at the year's end: `judge_as_of` hands the metric's approved county-wide
+readings up to 30 June of the year to metrics.status.judge_metric, the function the
+dashboards' aggregates call with all readings. Judging on the fly rather than from
+stored per-year snapshots keeps one status rule with no second copy to rebuild on
+every write; a report reads one metric's short history, so it costs one query.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from metrics.periods import Period
+from metrics.rowformat import reading_row
+from metrics.status import JUDGED, coverage, display, judge_metric, rollup_status
 from metrics.units import Unit, format_change, format_figure
 
-from . import charts, markdown, selectors
+from . import markdown, selectors
+from .render import svg as charts
 
 DISTRICT_CHART_LIMIT = 10
+SYNTHETIC_NOTE = "Synthetic data: this demo plan and every figure in it are made up."
 
 
 @dataclass
@@ -35,6 +50,13 @@ class Figure:
     prior_value: Decimal | None = None
     prior_text: str = ""
     change_text: str = ""
+    status: str = ""  # metrics.status.Status at the year's end (judge_as_of)
+    status_reason: str = ""
+    history: list = field(default_factory=list)  # [(period, value, text)], oldest first
+
+    @property
+    def status_word(self):
+        return display(self.status).word if self.status else ""
 
     @property
     def has_value(self):
@@ -54,7 +76,46 @@ class Section:
     highlight: str
     highlight_html: str
     charts: list = field(default_factory=list)
-    rollup: object = None
+    status_counts: dict = field(default_factory=dict)  # the pillar's metrics at year end
+    figures: list = field(default_factory=list)  # every metric of the pillar, with or without
+    school_year: str = ""
+    prior_year: str = ""
+
+    @property
+    def others_table(self):
+        """(head, rows) of the other figures, years oldest to newest; the prior year and
+        change columns only when some figure has a prior value to compare with."""
+        compared = any(f.prior_text for f in self.others)
+        head = (("Figure", self.prior_year, self.school_year, "Change") if compared
+                else ("Figure", self.school_year))
+        rows = []
+        for f in self.others:
+            text = f.text + (f" ({f.period_note})" if f.period_note else "")
+            rows.append((f.label, f.prior_text or "—", text, f.change_text or "—") if compared
+                        else (f.label, text))
+        return head, rows
+
+    @property
+    def rollup(self):
+        """(status, share on track, reason) of the pillar at the year's end."""
+        return rollup_status(self.status_counts)
+
+    @property
+    def coverage(self):
+        """(tracked, judged): metrics tracked, and those with a target and data."""
+        return coverage(self.status_counts)
+
+    @property
+    def data_as_of(self):
+        """The latest period any of the pillar's figures is of ("" when none is)."""
+        return _latest_period([f.period for f in self.figures])
+
+    @property
+    def key_trend(self):
+        """The figure whose history is longest (headlines first), or None below 2 points."""
+        ranked = sorted(self.headlines + [f for f in self.figures if not f.metric.is_headline],
+                        key=lambda f: -len(f.history))
+        return ranked[0] if ranked and len(ranked[0].history) >= 2 else None
 
 
 @dataclass
@@ -69,6 +130,18 @@ class Report:
     introduction_html: str
     all_pillars: bool
     generated_at: object
+    year_end: object = None
+    plan_wide: list = field(default_factory=list)  # every plan-wide metric's figure
+    synthetic_note = SYNTHETIC_NOTE
+
+    @property
+    def figures(self):
+        """Every metric's figure in report order: plan-wide, then pillar by pillar."""
+        return self.plan_wide + [f for section in self.sections for f in section.figures]
+
+    @property
+    def data_as_of(self):
+        return _latest_period([f.period for f in self.figures])
 
     @property
     def is_synthetic(self):
@@ -78,9 +151,53 @@ class Report:
     def pillars(self):
         return [section.pillar for section in self.sections]
 
+    @property
+    def colophon(self):
+        """What the figures are, in the words every format closes with (before the date
+        it was produced)."""
+        return (
+            ("Synthetic data. " if self.is_synthetic else "")
+            + f"Figures are approved values for the school year {self.school_year} (1 July "
+            "to 30 June); a figure updated during the year shows its latest approved period. "
+            f"Changes compare with {self.prior_year} where an approved figure exists. "
+            f"Statuses are as of {_day(self.year_end)}, judged from approved values of "
+            f"{self.school_year} and earlier only."
+        )
+
+
+@dataclass
+class Data:
+    """The approved readings behind the report: rows of the shared row format
+    (metrics/rowformat.py) of the year and the prior year, for CSV and XLSX."""
+
+    plan: object
+    school_year: str
+    prior_year: str
+    title: str
+    pillars: list
+    rows: list
+
 
 def report_title(plan, school_year):
     return f"{plan.organisation} Annual Report {school_year}"
+
+
+def judge_as_of(metric, readings):
+    """The status of `metric` at the end of a year: metrics.status.judge_metric given
+    the metric's approved county-wide `readings` of that year and earlier, oldest
+    first, the way the aggregates give it every reading."""
+    latest = readings[-1] if readings else None
+    return judge_metric(
+        metric, latest.approved_value if latest else None, latest.period if latest else None,
+        series=[[r.period, r.approved_value] for r in readings],
+    )
+
+
+def by_metric(readings):
+    grouped = {}
+    for reading in readings:
+        grouped.setdefault(reading.metric_id, []).append(reading)
+    return grouped
 
 
 def build_report(plan, school_year, pillars=None, *, progress=None):
@@ -90,22 +207,18 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
     """
     all_pillars = list(plan.pillars.all())
     chosen = all_pillars if pillars is None else [p for p in all_pillars if p in set(pillars)]
-    prior = selectors.prior_year(school_year)
+    year = Period.parse(school_year)
+    prior = year.previous()
     metrics = selectors.report_metrics(plan, chosen)
-    readings = selectors.county_readings(plan, chosen, [prior, school_year])
+    grouped = by_metric(selectors.readings_until(plan, chosen, year))
     highlights = selectors.highlights(plan, school_year)
-    rollups = selectors.pillar_rollups(plan)
 
-    by_metric = {}
-    for reading in readings:
-        by_metric.setdefault(reading.metric_id, []).append(reading)
-    figures = {m.pk: _figure(m, by_metric.get(m.pk, []), school_year, prior) for m in metrics}
+    figures = {m.pk: _figure(m, grouped.get(m.pk, []), year, prior) for m in metrics}
+    statuses = {m.pk: figures[m.pk].status for m in metrics}
     headline_pairs = [
         (m.pk, figures[m.pk].period) for m in metrics if m.is_headline and figures[m.pk].has_value
     ]
-    slices = {}
-    for reading in selectors.district_readings(headline_pairs):
-        slices.setdefault(reading.metric_id, []).append(reading)
+    slices = by_metric(selectors.district_readings(headline_pairs))
 
     glance = [figures[m.pk] for m in metrics if m.pillar_id is None and figures[m.pk].has_value]
     sections = []
@@ -120,36 +233,82 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
         body = highlight.body if highlight else ""
         section = Section(
             pillar=pillar, headlines=headlines, others=others, highlight=body,
-            highlight_html=markdown.render(body), rollup=rollups.get(pillar.pk),
+            highlight_html=markdown.render(body),
+            status_counts=dict(Counter(statuses[m.pk] for m in own)),
+            figures=[figures[m.pk] for m in own], school_year=school_year,
+            prior_year=prior.text,
         )
-        section.charts = _charts(section, school_year, prior, slices)
+        section.charts = _charts(section, year, prior.text, slices)
         sections.append(section)
         if progress:
             progress(len(sections), len(chosen))
     intro = highlights.get(None)
     intro_body = intro.body if intro else ""
     return Report(
-        plan=plan, school_year=school_year, prior_year=prior,
+        plan=plan, school_year=school_year, prior_year=prior.text,
         title=report_title(plan, school_year), sections=sections, glance=glance,
         introduction=intro_body, introduction_html=markdown.render(intro_body, heading_level=3),
         all_pillars=len(chosen) == len(all_pillars), generated_at=timezone.now(),
+        year_end=year.end, plan_wide=[figures[m.pk] for m in metrics if m.pillar_id is None],
     )
 
 
-def _pick(readings, school_year):
+def build_data(plan, school_year, pillars=None, *, progress=None):
+    """The rows of `plan`'s plan-wide metrics and of `pillars` (all when None) for
+    `school_year` and the year before, each with its metric's status at the year's
+    end; `progress(done, total)` follows the pillars."""
+    year = Period.parse(school_year)
+    prior = year.previous()
+    chosen = list(plan.pillars.all()) if pillars is None else list(pillars)
+    grouped = by_metric(selectors.readings_until(plan, chosen, year))
+    words = {
+        m.pk: display(judge_as_of(m, grouped.get(m.pk, [])).status).word
+        for m in selectors.report_metrics(plan, chosen)
+    }
+    rows, seen = [], set()
+    for reading in selectors.export_rows(plan, [prior, year], None if pillars is None else chosen):
+        pillar_id = reading.metric.pillar_id
+        if progress and pillar_id is not None and pillar_id not in seen:
+            seen.add(pillar_id)
+            progress(len(seen) - 1, len(chosen))
+        rows.append(reading_row(reading, status=words.get(reading.metric_id, "")))
+    if progress:
+        progress(len(chosen), len(chosen))
+    return Data(plan=plan, school_year=school_year, prior_year=prior.text,
+                title=report_title(plan, school_year), pillars=chosen, rows=rows)
+
+
+def _day(day):
+    return date_format(day, "j F Y")
+
+
+def _latest_period(periods):
+    known = [Period.parse(p) for p in periods if p]
+    return max(known, key=lambda p: p.end).text if known else ""
+
+
+def pick(readings, year):
     """The year's own reading if there is one, else the latest within the year."""
-    first, last = selectors.year_bounds(school_year)
-    within = [r for r in readings if r.period_start >= first and r.period_end <= last]
-    exact = [r for r in within if r.period == school_year]
+    within = [r for r in readings if year.start <= r.period_start and r.period_end <= year.end]
+    exact = [r for r in within if r.period == year.text]
     return (exact or within or [None])[-1]
 
 
-def _figure(metric, readings, school_year, prior_year):
+def _figure(metric, readings, year, prior_year):
     figure = Figure(
-        metric=metric, label=metric.headline_label or metric.name, school_year=school_year
+        metric=metric, label=metric.headline_label or metric.name, school_year=year.text
     )
-    current, prior = _pick(readings, school_year), _pick(readings, prior_year)
+    current, prior = pick(readings, year), pick(readings, prior_year)
     scale = {"scale_max": metric.scale_max}
+    judgement = judge_as_of(metric, readings)
+    figure.status, figure.status_reason = judgement.status, judgement.reason
+    if current is not None:
+        kind = Period.parse(current.period).kind
+        figure.history = [
+            (r.period, r.approved_value,
+             format_figure(r.approved_value, metric.unit, qualifier=r.approved_qualifier, **scale))
+            for r in readings if Period.parse(r.period).kind == kind
+        ]
     if current is not None:
         figure.period, figure.value = current.period, current.approved_value
         figure.text = format_figure(current.approved_value, metric.unit,
@@ -165,7 +324,8 @@ def _figure(metric, readings, school_year, prior_year):
     return figure
 
 
-def _charts(section, school_year, prior, slices):
+def _charts(section, year, prior, slices):
+    school_year = year.text
     pillar = section.pillar
     found = []
     compared = [
@@ -191,12 +351,11 @@ def _charts(section, school_year, prior, slices):
             table_head=("Figure", prior, school_year, "Change"),
             table_rows=[(f.label, f.prior_text, f.text, f.change_text) for f in compared],
         ))
-    counts = section.rollup.counts if section.rollup else {}
-    judged = sum(counts.get(s, 0) for s in ("on_track", "at_risk", "off_track"))
-    if judged:
+    counts = section.status_counts
+    if any(counts.get(s) for s in JUDGED):
         found.append(charts.status_chart(
             counts, chart_id=f"chart-status-{pillar.order}",
-            title=f"{pillar.name}: metrics by status",
+            title=f"{pillar.name}: metrics by status on {_day(year.end)}",
         ))
     for figure in section.headlines:
         rows = slices.get(figure.metric.pk, [])

@@ -1,8 +1,15 @@
-"""Writes of the reports app: highlights, export jobs and the export files themselves."""
+"""Writes of the reports app: highlights, export jobs and the export files themselves.
+
+An export job's task is queued by name once the job is committed (EXPORT_TASK), so
+this module never imports reports.tasks: the tasks import the services. Celery's own
+`task_always_eager` (no REDIS_URL) runs the queued task in this process; with Redis a
+worker takes it. A broker that is down fails the job with a reason, never the request.
+"""
 
 import datetime
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -10,18 +17,33 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import selectors
+from .lcap import build_lcap
 from .models import ExportFormat, ExportJob, ExportState, Highlight
-from .report import build_report, report_title
+from .render import deck, pdf, spreadsheets, word
+from .report import build_data, build_report
 
 log = logging.getLogger(__name__)
 
+# Registered when Django starts (ReportsConfig.ready imports reports.tasks).
+EXPORT_TASK = "reports.tasks.run_export"
+
 # How long a produced file is kept; settings.REPORT_EXPORT_TTL_HOURS may change it.
 DEFAULT_TTL_HOURS = 24
+_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {
     ExportFormat.PDF: "application/pdf",
-    ExportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.DOCX: _WORD,
+    ExportFormat.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ExportFormat.LCAP_DOCX: _WORD,
+    ExportFormat.LCAP_XLSX: _EXCEL,
+    ExportFormat.XLSX: _EXCEL,
     ExportFormat.CSV: "text/csv; charset=utf-8",
+}
+FILE_KINDS = {
+    ExportFormat.PDF: "annual-report", ExportFormat.DOCX: "annual-report",
+    ExportFormat.PPTX: "board-deck", ExportFormat.LCAP_DOCX: "lcap-results",
+    ExportFormat.LCAP_XLSX: "lcap-results",
 }
 
 
@@ -49,13 +71,13 @@ def highlight_save(*, plan, pillar, school_year, body, user):
 
 
 def export_filename(plan, school_year, fmt, pillars, all_pillars):
-    kind = "annual-report" if fmt in (ExportFormat.PDF, ExportFormat.DOCX) else "data"
+    kind = FILE_KINDS.get(fmt, "data")
     parts = [plan.slug, kind, school_year]
     if not all_pillars:
         parts.append("pillars-" + "-".join(str(p.order) for p in pillars))
     if plan.is_synthetic and "synthetic" not in plan.slug:
         parts.insert(0, "synthetic-data")
-    return slugify("-".join(parts)) + f".{fmt}"
+    return slugify("-".join(parts)) + f".{ExportFormat(fmt).extension}"
 
 
 def produce(plan, school_year, fmt, pillars=None, *, progress=None):
@@ -72,27 +94,24 @@ def produce(plan, school_year, fmt, pillars=None, *, progress=None):
         if progress:
             progress(done, total)
 
-    if fmt in (ExportFormat.PDF, ExportFormat.DOCX):
-        if fmt == ExportFormat.PDF:
-            from .pdf import render_pdf, unavailable_reason
-
-            reason = unavailable_reason()
-            if reason:
-                raise ExportUnavailable(reason)
-            writer = render_pdf
-        else:
-            from .word import render_docx as writer
-        report = build_report(plan, school_year, pillars, progress=step)
-        data = writer(report)
-    elif fmt in (ExportFormat.CSV, ExportFormat.XLSX):
-        from .spreadsheets import data_rows, write_csv, write_xlsx
-
-        rows = data_rows(plan, school_year, pillars, progress=step)
-        if fmt == ExportFormat.CSV:
-            data = write_csv(plan, rows)
-        else:
-            data = write_xlsx(plan, rows, title=report_title(plan, school_year),
-                              school_year=school_year, pillars=chosen)
+    if fmt == ExportFormat.PDF:
+        reason = pdf.unavailable_reason()
+        if reason:
+            raise ExportUnavailable(reason)
+        data = pdf.render_pdf(build_report(plan, school_year, pillars, progress=step))
+    elif fmt == ExportFormat.DOCX:
+        data = word.render_docx(build_report(plan, school_year, pillars, progress=step))
+    elif fmt == ExportFormat.PPTX:
+        data = deck.render_pptx(build_report(plan, school_year, pillars, progress=step))
+    elif fmt == ExportFormat.LCAP_DOCX:
+        data = word.render_lcap_docx(build_lcap(plan, school_year, pillars, progress=step))
+    elif fmt == ExportFormat.LCAP_XLSX:
+        data = spreadsheets.write_lcap_xlsx(build_lcap(plan, school_year, pillars,
+                                                       progress=step))
+    elif fmt == ExportFormat.CSV:
+        data = spreadsheets.write_csv(build_data(plan, school_year, pillars, progress=step))
+    elif fmt == ExportFormat.XLSX:
+        data = spreadsheets.write_xlsx(build_data(plan, school_year, pillars, progress=step))
     else:
         raise ExportUnavailable(f"Unknown export format “{fmt}”.")
     step(total, total)
@@ -115,13 +134,9 @@ def export_job_create(*, user, plan, school_year, pillars, fmt):
 
 
 def _queue(job_id):
-    from .tasks import run_export
-
     try:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            run_export.apply(args=[job_id])  # the embedded default: in this process
-        else:
-            run_export.delay(job_id)
+        # apply_async honours task_always_eager (send_task would not run eagerly).
+        current_app.tasks[EXPORT_TASK].apply_async(args=[job_id])
     except Exception as exc:  # noqa: BLE001 - the broker is down: say so on the job page
         log.exception("Could not queue export job %s", job_id)
         ExportJob.objects.filter(pk=job_id, state=ExportState.QUEUED).update(

@@ -23,12 +23,17 @@ from .forms import ExportForm, HighlightForm, PillarFilterForm, ReportChoiceForm
 from .markdown import render as render_markdown
 from .models import ExportState
 from .report import build_report
+from .tables import ExportJobTable
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
-
-
 export_required = access.export_required
 highlight_required = access.highlight_required
+
+
+def _jobs_table(user):
+    """The user's recent exports as a table, or None when there are none."""
+    jobs = selectors.jobs_of(user)
+    return ExportJobTable(jobs) if jobs else None
 
 
 def _plan_and_year(view):
@@ -52,7 +57,7 @@ def index(request):
         if plan is not None:
             form.initial = {"plan": plan.slug, "year": selectors.latest_reported_year(plan)}
     return render(request, "reports/index.html", {
-        "form": form, "plans": list(plans), "jobs": selectors.jobs_of(request.user),
+        "form": form, "plans": list(plans), "jobs_table": _jobs_table(request.user),
     })
 
 
@@ -88,7 +93,7 @@ def export(request, plan, year):
         pillars = [p for p in plan.pillars.all() if p.slug in shown] or list(plan.pillars.all())
         form = ExportForm(plan=plan, initial={"pillars": [p.slug for p in pillars]})
     return render(request, "reports/export_form.html", {
-        "plan": plan, "year": year, "form": form, "jobs": selectors.jobs_of(request.user),
+        "plan": plan, "year": year, "form": form, "jobs_table": _jobs_table(request.user),
     })
 
 

@@ -7,8 +7,10 @@ from django.db import transaction
 from metrics.aggregates import rebuild
 from metrics.loading import load_directory
 from pillars.models import StrategicPlan
+from reports.render import pdf
 
 from ..conftest import LACOE_FIXTURES, require_service
+from ..factories import MetricFactory, PillarFactory, PlanFactory, ReadingFactory
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +43,21 @@ def lacoe(_lacoe_loaded, db):
     return StrategicPlan.objects.get(pk=_lacoe_loaded)
 
 
-def need_weasyprint():
-    from reports.pdf import unavailable_reason
+@pytest.fixture
+def small_plan(db):
+    """Three pillars, each with one headline metric and one approved 2023-24 reading."""
+    plan = PlanFactory(name="Small plan", slug="small")
+    for order in (1, 2, 3):
+        pillar = PillarFactory(plan=plan, order=order, slug=f"p{order}",
+                               name=f"Pillar name {order}")
+        metric = MetricFactory(pillar=pillar, is_headline=True, headline_label=f"Callout {order}",
+                               headline_order=1)
+        ReadingFactory(metric=metric, value=1000 * order)
+    return plan
 
-    reason = unavailable_reason()
+
+def need_weasyprint():
+    reason = pdf.unavailable_reason()
     require_service(reason is None, reason or "")
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from docx import Document
 
 from reports import services
-from reports.spreadsheets import SYNTHETIC_COLUMN, SYNTHETIC_TEXT
+from reports.render.spreadsheets import SYNTHETIC_COLUMN, SYNTHETIC_TEXT
 
 from ..factories import MetricFactory, PillarFactory, PlanFactory, ReadingFactory
 from .conftest import need_weasyprint, pdf_text

@@ -9,7 +9,7 @@ from reports import services
 from reports.models import ExportJob
 
 from ..factories import MetricFactory, PillarFactory, PlanFactory, ReadingFactory
-from ..test_services import live_worker  # noqa: F401 - the fixture
+from ..test_live_services import live_worker, workers  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

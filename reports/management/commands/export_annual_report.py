@@ -3,8 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pillars.models import StrategicPlan
-from reports import services
+from reports import selectors, services
 from reports.models import ExportFormat
 
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=ExportFormat.values)
         parser.add_argument("--output", required=True, help="Path of the file to write.")
         parser.add_argument(
-            "--plan", help="Plan slug; by default the newest plan of a real organisation."
+            "--plan", help="Plan slug; by default the current plan (the one the home page shows)."
         )
         parser.add_argument(
             "--pillar", action="append", default=[], metavar="SLUG",
@@ -61,12 +60,12 @@ class Command(BaseCommand):
 
     def _plan(self, slug):
         if slug:
-            found = StrategicPlan.objects.filter(slug=slug).first()
+            found = selectors.plan_named(slug)
             if found is None:
-                slugs = ", ".join(StrategicPlan.objects.values_list("slug", flat=True))
+                slugs = ", ".join(plan.slug for plan in selectors.plans())
                 raise CommandError(f"No plan {slug!r}: use one of {slugs or '(none loaded)'}.")
             return found
-        found = StrategicPlan.objects.real().first()
+        found = selectors.default_plan()
         if found is None:
             raise CommandError(
                 "No plan is loaded: run `python manage.py load_plan fixtures/lacoe`."

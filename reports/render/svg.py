@@ -20,10 +20,11 @@ FONT_SIZE = 13
 CHAR_WIDTH = 7.8  # a generous average advance at FONT_SIZE (DejaVu Sans is the widest), px
 ROW = 24
 BAR = 16
+# Ink of the charts, none of them a status colour (those come from metrics.status).
 INK = "#1b1f24"
 MUTED = "#4a5560"
 CURRENT = "#00467f"
-PRIOR = "#5b6670"
+PRIOR = "#66717c"
 
 
 @dataclass

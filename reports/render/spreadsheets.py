@@ -7,16 +7,15 @@ right. A synthetic plan's files carry one more column, `synthetic_data`, saying
 "Synthetic data" on every row; the XLSX also says so on its "About" sheet.
 """
 
-import csv
 import io
 from decimal import Decimal
 
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
-from metrics.models import Status
-from metrics.rowformat import COLUMNS, HEADER, reading_row
-
-from . import selectors
+from metrics.rowformat import COLUMNS, HEADER, csv_bytes, xlsx_row
 
 SYNTHETIC_COLUMN = "synthetic_data"
 SYNTHETIC_TEXT = "Synthetic data"
@@ -28,37 +27,14 @@ def header(plan):
     return HEADER + ([SYNTHETIC_COLUMN] if plan.is_synthetic else [])
 
 
-def data_rows(plan, school_year, pillars=None, *, progress=None):
-    """Rows (dicts keyed by `header(plan)`) of the year's and the prior year's approved
-    readings of the plan-wide metrics and of `pillars` (all when None).
-
-    `progress(done, total)` is called as each pillar's rows are done.
-    """
-    years = [selectors.prior_year(school_year), school_year]
-    chosen = list(plan.pillars.all()) if pillars is None else list(pillars)
-    statuses = selectors.statuses(plan)
-    labels = {code: label for code, label in Status.choices}
-    rows, seen = [], set()
-    for reading in selectors.export_rows(plan, years, None if pillars is None else chosen):
-        pillar_id = reading.metric.pillar_id
-        if progress and pillar_id is not None and pillar_id not in seen:
-            seen.add(pillar_id)
-            progress(len(seen) - 1, len(chosen))
-        row = reading_row(reading, status=labels.get(statuses.get(reading.metric_id), ""))
-        if plan.is_synthetic:
-            row[SYNTHETIC_COLUMN] = SYNTHETIC_TEXT
-        rows.append(row)
-    if progress:
-        progress(len(chosen), len(chosen))
-    return rows
+def rows(data):
+    """The rows of `data` (reports.report.Data), marked on every row when synthetic."""
+    for row in data.rows:
+        yield {**row, SYNTHETIC_COLUMN: SYNTHETIC_TEXT} if data.plan.is_synthetic else row
 
 
-def write_csv(plan, rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header(plan), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
+def write_csv(data):
+    return csv_bytes(header(data.plan), rows(data))
 
 
 def _cell_value(key, text):
@@ -69,11 +45,8 @@ def _cell_value(key, text):
     return text
 
 
-def write_xlsx(plan, rows, *, title, school_year, pillars):
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+def write_xlsx(data):
+    plan, title = data.plan, data.title
     keys = header(plan)
     book = Workbook(write_only=True)
     book.properties.title = title
@@ -88,16 +61,15 @@ def write_xlsx(plan, rows, *, title, school_year, pillars):
         cell.font = bold
         heads.append(cell)
     sheet.append(heads)
-    for row in rows:
-        sheet.append([_cell_value(key, row[key]) for key in keys])
+    for row in rows(data):
+        sheet.append(xlsx_row(sheet, [_cell_value(key, row[key]) for key in keys]))
 
     about = book.create_sheet(ABOUT_SHEET)
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     notes = [("Title", title), ("Plan", plan.name), ("Organisation", plan.organisation),
-             ("School year", f"{school_year} (with {selectors.prior_year(school_year)} "
-                             f"for comparison)"),
-             ("Pillars", "; ".join(str(p) for p in pillars)),
+             ("School year", f"{data.school_year} (with {data.prior_year} for comparison)"),
+             ("Pillars", "; ".join(str(p) for p in data.pillars)),
              ("Values", "Approved values only: what a pillar lead approved."),
              ("Produced", timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"))]
     if plan.is_synthetic:
@@ -106,13 +78,40 @@ def write_xlsx(plan, rows, *, title, school_year, pillars):
     for label, text in notes:
         cell = WriteOnlyCell(about, value=label)
         cell.font = bold
-        about.append([cell, text])
+        about.append([cell, *xlsx_row(about, [text])])  # a plan's name is text, never run
     about.append([])
     about.append(["Column", "Meaning"])
     for key, label in COLUMNS:
         about.append([key, label])
     if plan.is_synthetic:
         about.append([SYNTHETIC_COLUMN, "Says “Synthetic data” on every row of a demo plan."])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_lcap_xlsx(results):
+    """The LCAP results tables (reports/lcap.py): one sheet, each goal's table under its
+    title, the template's columns repeated above each."""
+    book = Workbook(write_only=True)
+    book.properties.title = results.title
+    book.properties.creator = results.plan.organisation
+    book.properties.language = "en-US"
+    sheet = book.create_sheet("LCAP results")
+    for column, width in zip("ABCDEFG", (10, 48, 24, 28, 28, 24, 44), strict=True):
+        sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    sheet.append(xlsx_row(sheet, [results.title], font=Font(bold=True, size=14)))
+    if results.plan.is_synthetic:
+        sheet.append(xlsx_row(sheet, [SYNTHETIC_TEXT], font=bold))
+    sheet.append(xlsx_row(sheet, [f"Year 1, 2 and 3: {', '.join(results.years)}. Approved "
+                                  f"values up to {results.school_year}."]))
+    for table in results.tables:
+        sheet.append([])
+        sheet.append(xlsx_row(sheet, [table.title], font=bold))
+        sheet.append(xlsx_row(sheet, results.columns, font=bold))
+        for row in table.rows:
+            sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

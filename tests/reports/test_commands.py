@@ -1,8 +1,13 @@
+"""The management commands: export_annual_report (each format, what is wrong) and
+expire_exports."""
+
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from docx import Document
+
+from pillars.models import StrategicPlan
 
 from .conftest import need_weasyprint, pdf_text, squash
 
@@ -49,3 +54,11 @@ def test_the_command_says_what_is_wrong(lacoe, tmp_path, args, message):
         call_command("export_annual_report", "--format", "csv", "--output",
                      str(tmp_path / "x.csv"), *args)
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_export_command_needs_a_plan(db, tmp_path):
+    # No real plan, whatever another test of this module loaded (rolled back after).
+    StrategicPlan.objects.update(is_synthetic=True)
+    with pytest.raises(CommandError, match="No plan is loaded"):
+        call_command("export_annual_report", "--year", "2023-24", "--format", "csv",
+                     "--output", str(tmp_path / "x.csv"))

@@ -55,7 +55,7 @@ def render_html(report):
     return render_to_string("reports/annual_report_pdf.html", {
         "report": report,
         "stylesheets": _stylesheets(),
-        "running_title": css_string(report.title),
+        "running_title": css_string(f"{report.plan.name} · Annual Report {report.school_year}"),
     })
 
 

@@ -9,6 +9,7 @@ Word versions before 2016) with alternative text and a table of its figures.
 import io
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -16,8 +17,9 @@ from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
+from docx.text.run import Run
 
-from . import markdown
+from .. import markdown
 
 BRAND = RGBColor(0x00, 0x2F, 0x56)
 MUTED = RGBColor(0x4A, 0x55, 0x60)
@@ -26,7 +28,6 @@ WARN = RGBColor(0x4D, 0x2E, 0x00)
 LANGUAGE = "en-US"
 SVG_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 SVG_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
-SYNTHETIC_NOTE = "Synthetic data: this demo plan and every figure in it are made up."
 
 
 def render_docx(report):
@@ -43,13 +44,7 @@ def render_docx(report):
         doc.add_paragraph(f"No plan-wide figure is approved for {report.school_year}.")
     for section in report.sections:
         _pillar(doc, report, section)
-    closing = doc.add_paragraph(
-        ("Synthetic data. " if report.is_synthetic else "")
-        + f"Figures are approved values for the school year {report.school_year} (1 July to "
-        "30 June); a figure updated during the year shows its latest approved period. "
-        f"Changes compare with {report.prior_year} where an approved figure exists. Produced "
-        f"{report.generated_at:%d %B %Y}."
-    )
+    closing = doc.add_paragraph(f"{report.colophon} Produced {report.generated_at:%d %B %Y}.")
     _style_runs(closing, size=9, colour=MUTED)
     out = io.BytesIO()
     doc.save(out)
@@ -81,7 +76,7 @@ def _setup(doc, report):
         setattr(section, side, Inches(0.8))
     if report.is_synthetic:
         note = section.header.paragraphs[0]
-        note.text = SYNTHETIC_NOTE
+        note.text = report.synthetic_note
         _style_runs(note, bold=True, colour=WARN, size=9)
     footer = section.footer.paragraphs[0]
     footer.text = report.title
@@ -90,7 +85,7 @@ def _setup(doc, report):
 
 def _cover(doc, report):
     if report.is_synthetic:
-        note = doc.add_paragraph(SYNTHETIC_NOTE)
+        note = doc.add_paragraph(report.synthetic_note)
         _style_runs(note, bold=True, colour=WARN)
     eyebrow = doc.add_paragraph(report.plan.organisation.upper())
     _style_runs(eyebrow, bold=True, colour=MUTED, size=10)
@@ -125,12 +120,7 @@ def _pillar(doc, report, section):
             _chart(doc, chart)
     if section.others:
         doc.add_heading("Other figures", level=2)
-        rows = [
-            (f.label, f.text + (f" ({f.period_note})" if f.period_note else ""),
-             f.prior_text or "—", f.change_text or "—")
-            for f in section.others
-        ]
-        _data_table(doc, ("Figure", report.school_year, report.prior_year, "Change"), rows)
+        _data_table(doc, *section.others_table)
 
 
 def _figure_table(doc, figures, *, columns, size, changes=False):
@@ -141,8 +131,12 @@ def _figure_table(doc, figures, *, columns, size, changes=False):
     for index, figure in enumerate(figures):
         cell = table.cell(index // columns, index % columns)
         value = cell.paragraphs[0]
-        value.add_run(figure.text if figure.has_value else "No approved figure")
-        _style_runs(value, bold=True, size=size, colour=BRAND)
+        if figure.has_value:  # "No approved figure" is never set in headline type
+            value.add_run(figure.text)
+            _style_runs(value, bold=True, size=size, colour=BRAND)
+        else:
+            value.add_run("No approved figure")
+            _style_runs(value, colour=MUTED)
         cell.add_paragraph(figure.label)
         if figure.period_note:
             _style_runs(cell.add_paragraph(figure.period_note), size=9, colour=MUTED)
@@ -292,8 +286,6 @@ def _hyperlink(doc, paragraph, url):
 
 
 def _link_run(element, text):
-    from docx.text.run import Run
-
     r = OxmlElement("w:r")
     element.append(r)
     run = Run(r, None)
@@ -301,3 +293,42 @@ def _link_run(element, text):
     run.font.underline = True
     run.font.color.rgb = LINK
     return run
+
+
+# --- The LCAP "Measuring and Reporting Results" tables (reports/lcap.py) ---------------
+
+def render_lcap_docx(results):
+    """One table per goal in the LCAP template's columns, on landscape Letter pages."""
+    doc = Document()
+    props = doc.core_properties
+    props.title, props.author, props.language = results.title, results.plan.organisation, \
+        LANGUAGE
+    props.subject = f"{results.plan.name}: LCAP Measuring and Reporting Results"
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Inches(11), Inches(8.5)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Inches(0.6))
+    doc.styles["Normal"].font.name = "Arial"
+    doc.styles["Normal"].font.size = Pt(9)
+    if results.plan.is_synthetic:
+        _style_runs(section.header.paragraphs[0], bold=True, colour=WARN)
+        section.header.paragraphs[0].text = "Synthetic data: made up for a demo."
+    footer = section.footer.paragraphs[0]
+    footer.text = results.title
+    _style_runs(footer, size=8, colour=MUTED)
+    doc.add_paragraph(results.title, style="Title")
+    year1, year2, year3 = (list(results.years) + ["", "", ""])[:3]
+    doc.add_paragraph(
+        f"{results.plan.name}, approved values up to {results.school_year}. Year 1 is "
+        f"{year1}, Year 2 is {year2}, Year 3 is {year3}. Each outcome states its data year."
+    )
+    if not results.tables:
+        doc.add_paragraph("No goal of this plan has a metric to report.")
+    for table in results.tables:
+        doc.add_heading(table.title, level=2)
+        _data_table(doc, results.columns, table.rows, caption=f"Measuring and Reporting Results, "
+                                                      f"{table.title}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,148 @@
+"""A plan's goals as the LCAP's "Measuring and Reporting Results" tables, one per goal.
+
+The columns are those of the California State Board of Education's Local Control and
+Accountability Plan template (5 CCR § 15497.5; the 2024–25 through 2026–27 template,
+section "Goals and Actions", table "Measuring and Reporting Results", and its
+instructions): Metric #, Metric, Baseline, Year 1 Outcome, Year 2 Outcome, Target for
+Year 3 Outcome, Current Difference from Baseline. They were checked against the
+template's wording as the public tools that read adopted LCAPs quote it (for example the
+"LCAP PDF extraction" scripts found with the `search` tool, which match these seven
+headers). An LCAP is a three-year plan; so is a strategic plan such as LACOE's 2022-25:
+
+- Baseline: the metric's baseline value and its period, as set on the metric.
+- Year 1 and Year 2 Outcome: the approved county-wide value of the plan's first and
+  second school years (for a metric updated monthly or quarterly, its latest approved
+  period within the year, as the annual report picks it: reports.report.pick), each
+  with its data year. Only years up to the exported school year count.
+- Target for Year 3 Outcome: the metric's target and its period.
+- Current Difference from Baseline: the latest outcome minus the baseline, with the
+  years compared and whether that is better or worse in the metric's direction.
+
+Where the plan sets no baseline or target (LACOE's plan sets none), the cell says so.
+Context figures are not results and are left out; metrics under no goal get one table
+per pillar after its goals.
+"""
+
+from dataclasses import dataclass, field
+
+from metrics.periods import Period
+from metrics.units import Unit, format_change, format_figure
+
+from . import selectors
+from .report import by_metric, pick
+
+COLUMNS = ("Metric #", "Metric", "Baseline", "Year 1 Outcome", "Year 2 Outcome",
+           "Target for Year 3 Outcome", "Current Difference from Baseline")
+NO_BASELINE = "No baseline set in the plan"
+NO_TARGET = "No target set in the plan"
+
+
+@dataclass
+class Table:
+    number: str  # "1.2.1": pillar, priority area, goal
+    title: str
+    rows: list = field(default_factory=list)  # tuples in COLUMNS order
+
+
+@dataclass
+class Results:
+    plan: object
+    school_year: str
+    title: str
+    years: tuple  # the plan's Year 1, Year 2 and Year 3 school years
+    tables: list
+    columns = COLUMNS
+
+
+def lcap_title(plan, school_year):
+    return f"{plan.organisation}: LCAP Measuring and Reporting Results, {school_year}"
+
+
+def build_lcap(plan, school_year, pillars=None, *, progress=None):
+    """The results tables of `plan`'s goals (those of `pillars`, all when None) with the
+    approved values up to the end of `school_year`."""
+    chosen = list(plan.pillars.all()) if pillars is None else list(pillars)
+    year = Period.parse(school_year)
+    years = tuple(plan.school_years[:3])
+    readings = by_metric(selectors.readings_until(plan, chosen, year))
+    metrics = [m for m in selectors.report_metrics(plan, chosen)
+               if m.pillar_id is not None and not m.is_context]
+    tables = []
+    for done, pillar in enumerate(chosen, start=1):
+        own = [m for m in metrics if m.pillar_id == pillar.pk]
+        goals, loose = {}, []
+        for metric in own:
+            if metric.goal_id:
+                goals.setdefault(metric.goal_id, (metric.goal, metric.priority_area, []))[2] \
+                    .append(metric)
+            else:
+                loose.append(metric)
+        for goal, area, members in sorted(goals.values(),
+                                          key=lambda g: (g[1].order, g[0].order)):
+            number = f"{pillar.order}.{area.order}.{goal.order}"
+            tables.append(_table(number, f"Goal {number}: {goal.statement}", members,
+                                 readings, years, year))
+        if loose:
+            tables.append(_table(
+                f"{pillar.order}.0", f"Pillar {pillar.order}: {pillar.name}, metrics under no "
+                "single goal", loose, readings, years, year))
+        if progress:
+            progress(done, len(chosen))
+    return Results(plan=plan, school_year=school_year, title=lcap_title(plan, school_year),
+                   years=years, tables=tables)
+
+
+def _table(number, title, metrics, readings, years, until):
+    table = Table(number=number, title=title)
+    for n, metric in enumerate(metrics, start=1):
+        table.rows.append(row(f"{number}.{n}", metric, readings.get(metric.pk, []), years,
+                              until))
+    return table
+
+
+def _figure(metric, value, qualifier=""):
+    return format_figure(value, metric.unit, qualifier=qualifier, scale_max=metric.scale_max)
+
+
+def row(number, metric, readings, years, until):
+    """One metric's row, in COLUMNS order."""
+    baseline = (f"{_figure(metric, metric.baseline_value)} ({metric.baseline_period})"
+                if metric.baseline_value is not None else NO_BASELINE)
+    outcomes = []
+    for school_year in years[:2]:
+        period = Period.parse(school_year)
+        if period.start > until.end:
+            outcomes.append((None, f"Not yet: {school_year} is after {until.text}"))
+            continue
+        found = pick(readings, period)
+        if found is None:
+            outcomes.append((None, f"No approved value for {school_year}"))
+        else:
+            text = _figure(metric, found.approved_value, found.approved_qualifier)
+            outcomes.append((found, f"{text} ({found.period})"))
+    target = (f"{_figure(metric, metric.target_value)} ({metric.target_period})"
+              if metric.target_value is not None else NO_TARGET)
+    return (number, metric.name, baseline, outcomes[0][1], outcomes[1][1] if len(outcomes) > 1
+            else "", target, difference(metric, [r for r, _text in outcomes if r is not None]))
+
+
+def difference(metric, outcomes):
+    """The latest outcome minus the baseline, in the metric's direction."""
+    if metric.baseline_value is None:
+        return "No baseline to compare with"
+    if not outcomes:
+        return "No approved outcome yet"
+    latest = outcomes[-1]
+    change = latest.approved_value - metric.baseline_value
+    if metric.unit == Unit.PERCENT_CHANGE:
+        text = (f"{_figure(metric, latest.approved_value)} against "
+                f"{_figure(metric, metric.baseline_value)}")
+    else:
+        text = format_change(change, metric.unit, scale_max=metric.scale_max)
+    if change == 0:
+        judged = "no change"
+    else:
+        better = (change > 0) == (metric.direction == "higher")
+        judged = "better" if better else "worse"
+    return (f"{text} ({latest.period} against baseline {metric.baseline_period}): {judged}, "
+            f"{metric.get_direction_display().lower()}")

@@ -1,0 +1,46 @@
+"""Tables of the reports app (django-tables2), rendered from templates/reports partials."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import ExportJob, ExportState
+
+WHEN = "j M Y, H:i"
+
+
+def _when(value):
+    return date_format(timezone.localtime(value), WHEN)
+
+
+class ExportJobTable(tables.Table):
+    """A user's recent exports, newest first (the order they come in), each linked to
+    its job page."""
+
+    export = tables.Column(
+        verbose_name="Export", accessor="pk", orderable=False,
+        linkify=lambda record: reverse("reports:job", args=[record.pk]),
+    )
+    state = tables.Column(verbose_name="State", orderable=False)
+    created_at = tables.Column(verbose_name="Asked for", orderable=False)
+    expires_at = tables.Column(verbose_name="Available until", orderable=False)
+
+    class Meta:
+        model = ExportJob
+        fields = ("export", "state", "created_at", "expires_at")
+        sequence = fields
+        attrs = {"class": "data-table"}
+        template_name = "reports/_jobs_table.html"
+        empty_text = "No export yet."
+
+    caption = "Your recent exports"
+
+    def render_export(self, record):
+        return f"{record.get_format_display()}: {record.plan.name} {record.school_year}"
+
+    def render_created_at(self, value):
+        return _when(value)
+
+    def render_expires_at(self, record, value):
+        return "—" if record.state == ExportState.EXPIRED else _when(value)
