@@ -7,7 +7,10 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics and readings"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        # signals connects the receivers; tasks registers the Celery tasks, which
+        # metrics.aggregates queues by name (in the web process too, so that eager mode
+        # finds them without importing them back).
+        from . import audit, signals, tasks  # noqa: F401
         from .roles import sync_roles
 
         post_migrate.connect(sync_roles, sender=self)

@@ -147,7 +147,7 @@ def test_app_runs_with_debug_off(services):
     assert environment(services["web"])["DEBUG"] in ("0", "false", "False")
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "web"])
+@pytest.mark.parametrize("name", ["db", "redis", "web", "worker", "beat"])
 def test_healthchecks(services, name):
     check = services[name].get("healthcheck")
     assert check and check.get("test"), f"{name} has no healthcheck"
@@ -163,6 +163,36 @@ def test_web_healthcheck_needs_no_curl(services):
     probe = " ".join(services["web"]["healthcheck"]["test"])
     assert "curl" not in probe and "wget" not in probe
     assert "urllib" in probe and "127.0.0.1:8000" in probe and "Host" in probe
+
+
+def test_web_healthcheck_probes_healthz_over_plain_http(services):
+    probe = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in probe
+    # /healthz is exempt from the https redirect, so the probe needs no forwarded proto.
+    assert re.search(r"SECURE_REDIRECT_EXEMPT = \[[^]]*healthz", SETTINGS.read_text())
+
+
+def test_worker_healthcheck_pings_its_own_node(services):
+    test = services["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL", "the node name needs the shell's $HOSTNAME"
+    # Compose turns $$ into $, so the container's shell expands the variable.
+    assert "celery -A lacoe_kpi inspect ping -d celery@$$HOSTNAME" in test[1]
+
+
+def test_beat_healthcheck_reads_its_heartbeat(services):
+    test = services["beat"]["healthcheck"]["test"]
+    assert test[0] == "CMD" and test[1:] == ["python", "manage.py", "health", "beat"]
+
+
+def test_the_beat_sends_the_heartbeat_every_minute():
+    from django.conf import settings
+
+    from metrics import health
+
+    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values()
+               if entry["task"] == health.HEARTBEAT_TASK]
+    assert len(entries) == 1 and entries[0]["schedule"] == 60.0
+    assert entries[0]["schedule"] < settings.HEALTH_HEARTBEAT_STALE_SECONDS
 
 
 def test_web_waits_for_healthy_backends_and_migrations(services):

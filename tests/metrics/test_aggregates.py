@@ -1,16 +1,19 @@
+"""The rebuild (metrics/aggregates/rebuild.py) and the rules it applies; the queue is
+tested in test_aggregates_queue.py, every write path in test_aggregates_write_paths.py."""
+
 import datetime
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
 
 from metrics import aggregates
-from metrics.models import District, MetricSnapshot, PendingRebuild, Rollup, Status, StudentGroup
+from metrics.models import MetricSnapshot, Rollup, Status
 from metrics.services import reading_approve, reading_record
 from metrics.status import judge_metric, next_due_on, rollup_status
 
-from ..factories import GoalFactory, MetricFactory, PillarFactory, ReadingFactory
+from ..conftest import aggregate_rows
+from ..factories import MetricFactory, PillarFactory
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +33,7 @@ def _metric(**kwargs):
     ("latest", "period", "kwargs", "status"),
     [
         (None, "", {}, Status.NO_DATA),
-        ("50", "2023-24", {"target_value": None}, Status.NO_TARGET),
+        ("50", "2023-24", {"target_value": None}, Status.BASELINE),  # one period, no target
         # 2023-24 ends 2/3 of the way from baseline (2021-22) to target (2024-25):
         # expected 2/3 of the 40 points, about 26.7 -> 66.7 is on track.
         ("67", "2023-24", {}, Status.ON_TRACK),
@@ -63,7 +66,7 @@ def test_status_reason_says_how_it_was_reached():
     [
         ({}, Status.NO_DATA),
         ({Status.NO_DATA: 3}, Status.NO_DATA),
-        ({Status.NO_TARGET: 2, Status.NO_DATA: 1}, Status.NO_TARGET),
+        ({Status.BASELINE: 2, Status.NO_DATA: 1}, Status.NOT_ENOUGH_TARGETS),
         ({Status.ON_TRACK: 3, Status.AT_RISK: 1}, Status.ON_TRACK),
         ({Status.ON_TRACK: 3, Status.OFF_TRACK: 1}, Status.AT_RISK),
         ({Status.ON_TRACK: 2, Status.OFF_TRACK: 1}, Status.OFF_TRACK),
@@ -81,35 +84,6 @@ def test_next_due_by_frequency():
     metric.frequency = "monthly"
     assert next_due_on(metric, "2024-03") == datetime.date(2024, 4, 30) + datetime.timedelta(20)
     assert next_due_on(metric, "") is None
-
-
-@pytest.fixture
-def plan_data(db):
-    goal = GoalFactory()
-    pillar = goal.priority_area.pillar
-    district = District.objects.create(code="d1", name="District one")
-    group = StudentGroup.objects.create(code="g1", name="Group one")
-    rate = MetricFactory(pillar=pillar, priority_area=goal.priority_area, goal=goal,
-                         unit="percent", target_value=Decimal(80), target_period="2024-25",
-                         baseline_value=Decimal(40), baseline_period="2021-22")
-    count = MetricFactory(pillar=pillar)
-    for period, value in (("2022-23", 50), ("2023-24", 67)):
-        ReadingFactory(metric=rate, period=period, value=value)
-    ReadingFactory(metric=rate, period="2023-24", value=20, district=district)
-    ReadingFactory(metric=rate, period="2023-24", value=90, student_group=group)
-    ReadingFactory(metric=count, period="2023-24", value=5)
-    aggregates.rebuild()
-    return {"rate": rate, "count": count, "district": district, "group": group, "goal": goal}
-
-
-def _rows():
-    snapshots = list(MetricSnapshot.objects.order_by("metric_id", "district_id", "student_group_id")
-                     .values_list("metric_id", "district_id", "student_group_id", "latest_period",
-                                  "latest_value", "previous_value", "change", "status", "series"))
-    rollups = list(Rollup.objects.order_by("level", "plan_id", "pillar_id", "priority_area_id",
-                                           "goal_id")
-                   .values_list("level", "counts", "status", "metrics_by_status"))
-    return snapshots, rollups
 
 
 def test_snapshots_keep_every_district_and_group_apart(plan_data):
@@ -130,14 +104,14 @@ def test_rollups_say_which_metrics_made_them(plan_data):
     assert rollup.counts == {Status.ON_TRACK: 1}
     assert rollup.metrics_by_status == {Status.ON_TRACK: [plan_data["rate"].pk]}
     pillar = Rollup.objects.get(level="pillar", pillar=goal.priority_area.pillar)
-    assert pillar.counts == {Status.ON_TRACK: 1, Status.NO_TARGET: 1}
-    assert pillar.status == Status.ON_TRACK
+    assert pillar.counts == {Status.ON_TRACK: 1, Status.BASELINE: 1}
+    assert pillar.status == Status.NOT_ENOUGH_TARGETS  # 1 of 2 tracked: fewer than min(3, 2)
 
 
 def test_full_rebuild_is_idempotent(plan_data):
-    first = _rows()
+    first = aggregate_rows()
     aggregates.rebuild()
-    assert _rows() == first
+    assert aggregate_rows() == first
 
 
 def test_incremental_rebuild_gives_the_rows_of_a_full_one(
@@ -146,51 +120,13 @@ def test_incremental_rebuild_gives_the_rows_of_a_full_one(
     rate = plan_data["rate"]
     with django_capture_on_commit_callbacks(execute=True):
         reading_record(metric=rate, period="2024-25", value="55", approve=True)
-    incremental = _rows()
+    incremental = aggregate_rows()
     aggregates.rebuild()
-    assert _rows() == incremental
+    assert aggregate_rows() == incremental
     county = MetricSnapshot.objects.get(metric=rate, is_county_wide=True)
     assert county.latest_value == 55 and county.status == Status.OFF_TRACK
     aggregates.rebuild([rate.pk])
-    assert _rows() == incremental
-
-
-def test_a_burst_of_saves_coalesces_into_one_rebuild(plan_data, django_capture_on_commit_callbacks):
-    from django.db import transaction
-
-    with (
-        mock.patch.object(aggregates, "rebuild", wraps=aggregates.rebuild) as spy,
-        django_capture_on_commit_callbacks(execute=True),
-        transaction.atomic(),
-    ):
-        for month in range(1, 7):
-            reading_record(metric=plan_data["count"], period=f"2024-0{month}", value=month)
-        reading_record(metric=plan_data["rate"], period="2024-25", value="70")
-    assert spy.call_count == 1
-    assert set(spy.call_args.args[0]) == {plan_data["count"].pk, plan_data["rate"].pk}
-
-
-def test_with_a_broker_saves_mark_pending_and_queue_one_task(
-    plan_data, settings, django_capture_on_commit_callbacks
-):
-    from django.core.cache import cache
-    from django.db import transaction
-
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    cache.delete(aggregates.QUEUED_KEY)
-    with mock.patch("metrics.tasks.rebuild_pending.apply_async") as queued:
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            reading_record(metric=plan_data["count"], period="2024-25", value=9)
-            reading_record(metric=plan_data["rate"], period="2024-25", value=70)
-        with django_capture_on_commit_callbacks(execute=True):
-            reading_record(metric=plan_data["count"], period="2024-25", value=10, approve=True)
-    assert queued.call_count == 1  # the second burst finds a task already queued
-    assert set(PendingRebuild.objects.values_list("metric_id", flat=True)) == {
-        plan_data["count"].pk, plan_data["rate"].pk}
-    assert aggregates.rebuild_pending() == 2
-    assert not PendingRebuild.objects.exists()
-    snapshot = MetricSnapshot.objects.get(metric=plan_data["count"], is_county_wide=True)
-    assert snapshot.latest_value == 10
+    assert aggregate_rows() == incremental
 
 
 def test_a_new_metric_has_a_dashboard_row_at_once(db):

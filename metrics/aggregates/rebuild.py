@@ -1,25 +1,20 @@
-"""Rebuild the dashboard aggregates from readings, set-based.
+"""Rebuild the dashboard aggregates from readings, set-based: one code path.
 
-Two entry points share one code path: `rebuild(metric_ids)` for the metrics whose
-readings or target changed (and the roll-ups above them), `rebuild()` for
-everything. Either replaces its rows inside one transaction, so pages never see a
-half-built state, and running either twice gives the same rows.
-
-Changes reach the rebuild through `request_rebuild`, called by signals on every
-reading and metric save: after the transaction commits it runs in-process (no
-REDIS_URL) or queues one Celery task per burst of changes (with Redis).
+`rebuild(metric_ids)` rebuilds the metrics whose readings or target changed and the
+roll-ups above them; `rebuild()` rebuilds everything. Either replaces its rows inside
+one transaction, so pages never see a half-built state, and running either twice
+gives the same rows. Nothing here queues anything: that is `queue.py`.
 """
 
-import threading
 import time
 from collections import defaultdict
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import (
+from pillars.models import Goal, Pillar, PriorityArea
+
+from ..models import (
     AggregateState,
     District,
     Metric,
@@ -30,11 +25,9 @@ from .models import (
     Rollup,
     StudentGroup,
 )
-from .selectors import county_wide_readings
-from .status import judge_metric, next_due_on, rollup_status
-from .units import plain_number
-
-QUEUED_KEY = "aggregates:rebuild-queued"
+from ..selectors import county_wide_readings
+from ..status import is_overdue, judge_metric, next_due_on, rollup_status
+from ..units import plain_number
 
 # Latest and previous approved reading of every metric x district x student group,
 # in one statement: the database does the work, no row of readings travels to Python.
@@ -130,9 +123,10 @@ def _rebuild_snapshots(metrics, ids):
         county[snap.metric_id] = snap
     series = _county_wide_series(ids)
     pending = _county_wide_pending(ids)
+    returned = _county_wide_returned(ids)
     for pk, snap in county.items():
         metric = metrics[pk]
-        judgement = judge_metric(metric, snap.latest_value, snap.latest_period)
+        judgement = judge_metric(metric, snap.latest_value, snap.latest_period, series=series[pk])
         snap.status = judgement.status
         snap.status_reason = judgement.reason
         snap.progress = judgement.progress
@@ -143,10 +137,12 @@ def _rebuild_snapshots(metrics, ids):
         snap.pending_period, snap.pending_value, snap.pending_qualifier = (
             waiting if waiting else ("", None, "")
         )
+        snap.returned_period, snap.returned_comment = returned.get(pk, ("", ""))
     MetricSnapshot.objects.bulk_update(
         county.values(),
         ["status", "status_reason", "progress", "expected", "next_due_on", "series",
-         "pending_period", "pending_value", "pending_qualifier"],
+         "pending_period", "pending_value", "pending_qualifier", "returned_period",
+         "returned_comment"],
         batch_size=500,
     )
 
@@ -169,15 +165,28 @@ def _county_wide_series(ids):
 
 
 def _county_wide_pending(ids):
-    """The newest county-wide value awaiting approval, per metric."""
+    """The newest county-wide value awaiting approval, per metric. A returned value is
+    not pending (it waits for its steward, not for a lead): see `_county_wide_returned`."""
     pending = {}
     for metric_id, period, value, qualifier in (
-        _county_wide(ids).exclude(state=ReadingState.APPROVED)
+        _county_wide(ids).exclude(state__in=(ReadingState.APPROVED, ReadingState.RETURNED))
         .order_by("metric_id", "period_end", "period_start")
         .values_list("metric_id", "period", "value", "qualifier")
     ):
         pending[metric_id] = (period, value, qualifier)  # the last one is the newest
     return pending
+
+
+def _county_wide_returned(ids):
+    """The newest county-wide value a lead returned, per metric: (period, comment)."""
+    returned = {}
+    for metric_id, period, comment in (
+        _county_wide(ids).filter(state=ReadingState.RETURNED)
+        .order_by("metric_id", "period_end", "period_start")
+        .values_list("metric_id", "period", "review_comment")
+    ):
+        returned[metric_id] = (period, comment)
+    return returned
 
 
 def _rebuild_rollups(plan_ids, changed_metrics, full):
@@ -195,14 +204,14 @@ def _rebuild_rollups(plan_ids, changed_metrics, full):
             "metric__goal_id", "status", "next_due_on",
         )
     )
-    today = timezone.localdate()
+    today, plans = timezone.localdate(), {m.plan_id: m.plan for m in changed_metrics}
     nodes = defaultdict(lambda: {"counts": defaultdict(int), "ids": defaultdict(list), "stale": 0})
     for metric_id, plan_id, pillar_id, area_id, goal_id, status, due in rows:
         for key in _ancestors(plan_id, pillar_id, area_id, goal_id):
             node = nodes[key]
             node["counts"][status] += 1
             node["ids"][status].append(metric_id)
-            node["stale"] += bool(due and due < today)
+            node["stale"] += is_overdue(due, plans[plan_id], today)
     wanted = set(nodes) if full else {
         key
         for m in changed_metrics
@@ -241,8 +250,6 @@ def _ancestors(plan_id, pillar_id, area_id, goal_id):
 
 
 def _plan_of_nodes(keys):
-    from pillars.models import Goal, Pillar, PriorityArea
-
     by_level = defaultdict(list)
     for level, pk in keys:
         by_level[level].append(pk)
@@ -256,59 +263,3 @@ def _plan_of_nodes(keys):
             for pk, plan_id in model.objects.filter(pk__in=by_level[level]).values_list("pk", path):
                 plan_of[(level, pk)] = plan_id
     return plan_of
-
-
-# --- Queueing -----------------------------------------------------------------
-
-_pending = threading.local()
-
-
-def request_rebuild(metric_id):
-    """Rebuild `metric_id`'s aggregates once the current transaction commits.
-
-    Saves within one transaction coalesce into one rebuild. With Redis, the metric
-    is marked pending at once (pages show it) and one task is queued per burst.
-    """
-    ids = getattr(_pending, "ids", None)
-    if ids is None:
-        ids = _pending.ids = set()
-    ids.add(metric_id)
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        PendingRebuild.objects.update_or_create(metric_id=metric_id)
-    # Registered on every call: the first callback to run takes every id gathered
-    # so far, later ones find nothing. A rolled-back transaction only leaves ids
-    # for the next flush, which rebuilds them harmlessly.
-    transaction.on_commit(_flush)
-
-
-def _flush():
-    ids = getattr(_pending, "ids", None)
-    _pending.ids = None
-    if not ids:
-        return
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        rebuild(ids)
-        return
-    from .tasks import rebuild_pending
-
-    if cache.add(QUEUED_KEY, 1, timeout=300):
-        rebuild_pending.apply_async(countdown=1)
-
-
-def request_full_rebuild():
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        rebuild()
-    else:
-        from .tasks import rebuild_all
-
-        rebuild_all.delay()
-
-
-def rebuild_pending():
-    """Rebuild every metric marked pending: what the queued task runs."""
-    cache.delete(QUEUED_KEY)  # changes from now on queue a new task
-    ids = list(PendingRebuild.objects.values_list("metric_id", flat=True))
-    if ids:
-        rebuild(ids)
-    return len(ids)
-

@@ -1,0 +1,44 @@
+"""The dashboard aggregates (MetricSnapshot, Rollup): how they are rebuilt and queued.
+
+- `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)`) or full
+  (`rebuild()`), one code path; it queues nothing.
+- `queue.py`: `request_rebuild(*metric_ids)`, called inside a write's transaction,
+  marks the metrics pending and queues one task on commit (by name); a broker that is
+  down never fails the write. `request_full_rebuild()`; `rebuild_pending()`, what the
+  queued task and the beat (every minute) run.
+
+Every write path reaches the aggregates, each through one hook (a test per path in
+tests/metrics/test_aggregates_write_paths.py):
+
+=========================  ======================================  =====================
+write path                 code                                    hook
+=========================  ======================================  =====================
+entry form                 views.entry.reading_enter               services.readings
+bulk grid                  views.entry.bulk_entry                  services.readings
+spreadsheet import         imports.rows.import_rows (metrics.bulk) request_rebuild there
+approve (page, admin)      services.readings.reading_approve       services.readings
+return                     services.readings.reading_return        services.readings
+restore                    services.readings.reading_restore       services.readings
+targets and thresholds     services.targets.metric_set_target      services.targets
+close, reopen, next plan   services.plans                          services.plans
+admin reading              admin.ReadingAdmin -> reading_record    services.readings
+admin metric (add, edit)   admin.MetricAdmin.save_model            request_rebuild there
+load_plan (metrics)        loading.load_figures                    request_rebuild there
+load_plan (readings)       loading.load_figures -> reading_record  services.readings
+delete a reading           any (admin, shell)                      signals (post_delete)
+delete a metric            any (admin, shell)                      signals: full rebuild
+synthetic plans            synthetic.generate (metrics.bulk)       rebuild() at the end
+=========================  ======================================  =====================
+
+Signals remain only where no service runs: deletes. A new metric also gets its
+county-wide dashboard row at once from a signal, whichever code saved it. Code that
+saves a Reading or Metric by hand (a shell, a migration) calls `request_rebuild`; the
+nightly full rebuild corrects anything missed.
+"""
+
+from .queue import QUEUED_KEY, rebuild_pending, request_full_rebuild, request_rebuild
+from .rebuild import rebuild
+
+__all__ = [
+    "QUEUED_KEY", "rebuild", "rebuild_pending", "request_full_rebuild", "request_rebuild",
+]

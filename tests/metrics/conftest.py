@@ -1,0 +1,40 @@
+"""Fixtures the metrics tests share: a small plan with readings and its aggregates."""
+
+from decimal import Decimal
+
+import pytest
+
+from metrics import aggregates
+from metrics.models import District, StudentGroup
+
+from ..factories import GoalFactory, MetricFactory, ReadingFactory
+
+
+@pytest.fixture
+def plan_data(db):
+    """Two metrics under one goal, readings county-wide and by district and group."""
+    goal = GoalFactory()
+    pillar = goal.priority_area.pillar
+    district = District.objects.create(code="d1", name="District one")
+    group = StudentGroup.objects.create(code="g1", name="Group one")
+    rate = MetricFactory(pillar=pillar, priority_area=goal.priority_area, goal=goal,
+                         unit="percent", target_value=Decimal(80), target_period="2024-25",
+                         baseline_value=Decimal(40), baseline_period="2021-22")
+    count = MetricFactory(pillar=pillar)
+    for period, value in (("2022-23", 50), ("2023-24", 67)):
+        ReadingFactory(metric=rate, period=period, value=value)
+    ReadingFactory(metric=rate, period="2023-24", value=20, district=district)
+    ReadingFactory(metric=rate, period="2023-24", value=90, student_group=group)
+    ReadingFactory(metric=count, period="2023-24", value=5)
+    aggregates.rebuild()
+    return {"rate": rate, "count": count, "district": district, "group": group, "goal": goal}
+
+
+@pytest.fixture
+def owned(users):
+    """A metric owned by `steward` in a pillar `lead` leads."""
+    metric = MetricFactory(code="rate", name="Newsletter open rate", unit="percent")
+    metric.owners.add(users["steward"])
+    metric.pillar.leads.add(users["lead"])
+    aggregates.rebuild()
+    return metric
