@@ -16,14 +16,18 @@ def _stored_name(batch, filename):
 
 
 class ImportBatch(models.Model):
-    """One uploaded file: previewed first, then imported in one go when its owner confirms.
+    """One uploaded file: read in a Celery job (`parsing`, with its progress), previewed,
+    then imported in one go when its owner confirms.
 
     `report` holds what the preview (or the import) found: counts of new, changed,
     unchanged, skipped and rejected rows, and the outcome of each row (capped per
-    kind, so that a 200,000-row file keeps a small report).
+    kind, so that a 200,000-row file keeps a small report). The rows as read from the
+    file are kept beside it (`rows_name`, compressed JSON), so that the confirmation
+    does not read the file again.
     """
 
     class State(models.TextChoices):
+        PARSING = "parsing", "Reading the file"
         PREVIEWED = "previewed", "Previewed, not imported yet"
         IMPORTED = "imported", "Imported"
         FAILED = "failed", "Failed: nothing imported"
@@ -40,6 +44,10 @@ class ImportBatch(models.Model):
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
+    # While parsing: rows read so far (progress_total 0: the file is being read), then
+    # rows checked of progress_total.
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
 
@@ -48,7 +56,7 @@ class ImportBatch(models.Model):
         verbose_name_plural = "import batches"
         constraints = [
             models.CheckConstraint(
-                condition=Q(state__in=["previewed", "imported", "failed"]),
+                condition=Q(state__in=["parsing", "previewed", "imported", "failed"]),
                 name="import_batch_state_known",
                 violation_error_message="Unknown import state.",
             ),
@@ -57,6 +65,11 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def rows_name(self):
+        """Where the file's rows, as read at the upload, are kept: beside the file."""
+        return f"{PurePath(self.file.name).with_suffix('')}.rows.json.gz"
 
     @property
     def counts(self):

@@ -6,14 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import FileExtensionValidator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pillars.models import StrategicPlan
 
-from .. import access, imports
-from ..models import ImportBatch, Metric
+from .. import access
+from ..imports import files, report, template
+from ..models import District, ImportBatch, Metric, StudentGroup
+from ..services.imports import batch_confirm, batch_start
 
 PREVIEW_PAGE_SIZE = 100
 TEMPLATE_TYPES = {
@@ -29,28 +31,27 @@ SHOW_LABELS = {
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Spreadsheet file (.csv or .xlsx)",
-        help_text=imports.LIMITS_HELP,
+        help_text=files.LIMITS_HELP,
         validators=[FileExtensionValidator(["csv", "xlsx"])],
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
+    # Shown to approvers only (the page's `offer_approve`), but always read:
+    # whoever asks, the service decides, and refuses an approval the user may not make.
     approve = forms.BooleanField(
-        label="Approve at once the values I may approve",
+        label="Approve at once every value in the file",
         required=False,
-        help_text="Values of metrics in the pillars you lead are approved as they are imported; "
-                  "the others are submitted for approval.",
+        help_text="Only when you may approve every metric in the file (those of the pillars "
+                  "you lead); otherwise nothing is imported. Unticked, a row whose approval "
+                  "state says approved is approved when you may approve its metric, and the "
+                  "other values are submitted for approval.",
     )
-
-    def __init__(self, *args, can_approve=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not can_approve:
-            del self.fields["approve"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > imports.MAX_UPLOAD_BYTES:
+        if upload.size > files.MAX_UPLOAD_BYTES:
             raise ValidationError(
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; at most "
-                f"{imports.MAX_UPLOAD_BYTES // 1024 // 1024} MB is accepted. Split it into "
+                f"{files.MAX_UPLOAD_BYTES // 1024 // 1024} MB is accepted. Split it into "
                 "smaller files."
             )
         return upload
@@ -68,26 +69,34 @@ def _entry_plan(request, slug):
 @login_required
 def import_upload(request, plan):
     plan = _entry_plan(request, plan)
-    can_approve = access.approvable_metrics(request.user, Metric.objects.filter(plan=plan)).exists()
+    # Who sees the approve box: an approver of some metric of the plan. Whether an
+    # approval is allowed is the service's decision, not this page's.
+    is_approver = access.approvable_metrics(request.user, Metric.objects.filter(plan=plan)).exists()
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, can_approve=can_approve)
+        form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                batch = imports.batch_start(
-                    plan=plan, user=request.user, uploaded_file=form.cleaned_data["file"],
-                    approve=form.cleaned_data.get("approve", False),
-                )
-            except imports.UploadError as exc:
-                for message in exc.messages:
-                    form.add_error("file", message)
-            else:
+            batch = batch_start(
+                plan=plan, user=request.user, uploaded_file=form.cleaned_data["file"],
+                approve=form.cleaned_data["approve"],
+            )
+            refused = batch.report.get("refused")
+            if batch.state != ImportBatch.State.FAILED or not refused:
                 return redirect("metrics:import_preview", plan=plan.slug, batch=batch.pk)
+            # Refused at once (the job ran in-process): said next to the field, and
+            # nothing is kept. A worker's refusal is shown on the batch's page instead.
+            field = "file" if refused == "file" else "approve" if is_approver else None
+            for message in batch.report.get("errors", []):
+                form.add_error(field, message)
+            batch.delete()
     else:
-        form = ImportForm(can_approve=can_approve)
+        form = ImportForm()
     return render(request, "metrics/import_upload.html", {
         "plan": plan,
         "form": form,
+        "offer_approve": is_approver,
         "recent": ImportBatch.objects.filter(owner=request.user, plan=plan)[:5],
+        "districts": District.objects.own(plan),
+        "groups": StudentGroup.objects.own(plan),
     })
 
 
@@ -96,23 +105,35 @@ def import_upload(request, plan):
 def import_preview(request, plan, batch):
     plan = _entry_plan(request, plan)
     batch = get_object_or_404(ImportBatch, pk=batch, plan=plan, owner=request.user)
+    if request.GET.get("progress"):  # what the page's script polls while the file is read
+        return JsonResponse({
+            "state": batch.state, "done": batch.progress_done, "total": batch.progress_total,
+            "message": _progress_message(batch),
+        }, headers={"Cache-Control": "no-store"})
+    if batch.state == ImportBatch.State.PARSING:
+        if request.method == "POST":
+            messages.info(request, "The file is still being read: nothing was imported yet.")
+            return redirect("metrics:import_preview", plan=plan.slug, batch=batch.pk)
+        return render(request, "metrics/import_parsing.html", {
+            "plan": plan, "batch": batch, "message": _progress_message(batch),
+        })
     if request.method == "POST":
         _confirm(request, batch)
         return redirect("metrics:import_preview", plan=plan.slug, batch=batch.pk)
-    report = batch.report
+    stored = batch.report
     show = request.GET.get("show", "all")
     if show not in SHOW_LABELS:
         show = "all"
-    rows = report.get("rows", [])
+    rows = stored.get("rows", [])
     if show != "all":
         rows = [row for row in rows if row["action"] == show]
-    counts = report.get("counts", {})
+    counts = stored.get("counts", {})
     return render(request, "metrics/import_preview.html", {
         "plan": plan,
         "batch": batch,
         "counts": counts,
-        "errors": report.get("errors", []),
-        "rejected_rows": [r for r in report.get("rows", []) if r["action"] == "rejected"][:50],
+        "errors": stored.get("errors", []),
+        "rejected_rows": [r for r in stored.get("rows", []) if r["action"] == "rejected"][:50],
         "page": Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page")),
         "show": show,
         "filters": [
@@ -120,11 +141,20 @@ def import_preview(request, plan, batch):
             for key, label in SHOW_LABELS.items()
         ],
         "capped": any(
-            counts.get(action, 0) > report.get("shown", {}).get(action, 0)
-            for action in imports.ACTIONS
+            counts.get(action, 0) > stored.get("shown", {}).get(action, 0)
+            for action in report.ACTIONS
         ),
-        "cap": report.get("cap", imports.PREVIEW_CAP),
+        "cap": stored.get("cap", report.PREVIEW_CAP),
     })
+
+
+def _progress_message(batch):
+    done, total = batch.progress_done, batch.progress_total
+    if total:
+        return f"Checking the rows: {done:,} of {total:,}."
+    if done:
+        return f"Reading the file: {done:,} rows so far."
+    return "Waiting for the file to be read."
 
 
 def _confirm(request, batch):
@@ -135,15 +165,15 @@ def _confirm(request, batch):
         messages.error(request, "This file cannot be imported: nothing was imported. Correct the "
                                 "file and upload it again.")
         return
-    report = imports.batch_confirm(batch=batch, user=request.user)
-    if report is None:
+    outcome = batch_confirm(batch=batch, user=request.user)
+    if outcome is None:
         messages.info(request, "This file is imported already: nothing was done this time.")
-    elif report.written:
+    elif outcome.written:
         messages.success(
             request,
-            f"Imported {batch.filename}: {report.new} new and {report.changed} changed readings "
-            f"({report.approved} approved at once, the others submitted for approval); "
-            f"{report.unchanged} rows were unchanged.",
+            f"Imported {batch.filename}: {outcome.new} new and {outcome.changed} changed "
+            f"readings ({outcome.approved} approved at once, the others submitted for "
+            f"approval); {outcome.unchanged} rows were unchanged.",
         )
     else:
         messages.error(
@@ -158,8 +188,9 @@ def import_template(request, plan, fmt):
     plan = _entry_plan(request, plan)
     if fmt not in TEMPLATE_TYPES:
         raise Http404("The template comes as .csv or .xlsx.")
-    rows = imports.template_rows(plan, request.user)
-    content = imports.template_csv(rows) if fmt == "csv" else imports.template_xlsx(rows)
+    rows = template.template_rows(plan, request.user)
+    content = (template.template_csv(rows) if fmt == "csv"
+               else template.template_xlsx(rows, template.plan_dimensions(plan)))
     response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{plan.slug}-readings.{fmt}"'
     return response
