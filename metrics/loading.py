@@ -12,19 +12,23 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
+from .aggregates import request_rebuild
 from .models import Metric
 from .services import reading_record
 
 PLAN_FILE = "plan.yaml"
 FIGURES_GLOB = "figures-*.yaml"
+# Sent (plan, path) inside the loading transaction: reports loads its highlights on it.
+directory_loaded = Signal()
 
 METRIC_FIELDS = (
     "name", "definition", "unit", "scale_min", "scale_max", "direction", "accumulation",
     "frequency", "data_source", "baseline_value", "baseline_period", "target_value",
-    "target_period",
+    "target_period", "change_band",
 )
 
 
@@ -43,6 +47,7 @@ def load_directory(path):
             m, r = load_figures(_read(figures), where=figures.name)
             metrics += m
             readings += r
+        directory_loaded.send(sender=load_directory, plan=plan, path=path)
     return plan, {"metrics": metrics, "readings": readings}
 
 
@@ -162,11 +167,13 @@ def load_figures(data, where="figures"):
         values.update(
             pillar=pillar, priority_area=area, goal=goal,
             program=_lookup(programs, m.get("program"), here),
+            is_context=bool(m.get("is_context")),  # the rule: top of figures-2023-24.yaml
             is_headline=bool(m.get("headline_label")),
             headline_label=m.get("headline_label") or "",
             headline_order=m.get("headline_order"),
         )
         metric = _upsert(Metric, here, {"plan": plan, "code": m["code"]}, values)
+        request_rebuild(metric.pk)  # on commit; readings below ask again, coalesced
         for r in m.get("readings", []):
             try:
                 reading_record(

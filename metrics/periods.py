@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 PERIOD_FORMATS_HELP = "Write a school year as 2023-24, a quarter as 2023-24 Q1 (Q1 = July-Sept.) or a month as 2024-03."  # noqa: E501
 
@@ -156,6 +157,13 @@ def kind_of_frequency(frequency: str) -> str:
     return FREQUENCY_KINDS.get(frequency, Kind.YEAR)
 
 
+def metric_is_retired(metric, today=None) -> bool:
+    """The one retirement rule: a metric retired mid-plan (Metric.retired_on) is, from
+    that day, never due (`next_period`) or judged (metrics.status)."""
+    retired_on = getattr(metric, "retired_on", None)
+    return bool(retired_on) and retired_on <= (today or timezone.localdate())
+
+
 def next_period(metric, latest, today: datetime.date) -> Period | None:
     """The one rule for the period whose reading `metric` is due next.
 
@@ -165,9 +173,11 @@ def next_period(metric, latest, today: datetime.date) -> Period | None:
     today lies outside it. A period after the plan's last one is never due: then
     None (nothing more to enter). My updates, reminders, overdue counts and the
     import template all ask this function, so they propose only periods the entry
-    form accepts (Metric.validate_period).
+    form accepts (Metric.validate_period). A closed plan takes no more values: None.
     """
     plan = metric.plan
+    if getattr(plan, "closed_at", None) or metric_is_retired(metric, today):
+        return None
     if latest:
         candidate = (latest if isinstance(latest, Period) else Period.parse(latest)).next()
     else:

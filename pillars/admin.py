@@ -1,5 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+
+from metrics.roles import is_administrator
+from metrics.services.plans import plan_close, plan_mark_current, plan_reopen, plan_start_next
 
 from .models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
@@ -26,11 +32,63 @@ class GoalInline(admin.StackedInline):
 
 @admin.register(StrategicPlan)
 class StrategicPlanAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "organisation", "span_label", "is_synthetic")
-    list_filter = ("is_synthetic",)
+    list_display = ("name", "organisation", "span_label", "is_current", "closed_at",
+                    "is_synthetic")
+    list_filter = ("is_synthetic", "is_current")
     search_fields = ("name", "organisation", "mission", "vision")
     prepopulated_fields = {"slug": ("name",)}
+    # Changed through the actions, which keep one current plan and rebuild the statuses.
+    readonly_fields = ("is_current", "closed_at")
     inlines = [PillarInline]
+    actions = ["mark_current", "close_plans", "reopen_plans", "start_next_plan"]
+
+    def has_administer_permission(self, request):
+        return is_administrator(request.user)
+
+    @admin.action(description="Mark as the current plan (the public home page shows it)",
+                  permissions=["administer"])
+    def mark_current(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one plan to mark current.", messages.ERROR)
+            return
+        plan = queryset.get()
+        try:
+            plan_mark_current(plan=plan)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"{plan} is now the current plan.", messages.SUCCESS)
+
+    @admin.action(description="Close the selected plans (values final, entry refused)",
+                  permissions=["administer"])
+    def close_plans(self, request, queryset):
+        for plan in queryset:
+            plan_close(plan=plan)
+        self.message_user(request, f"Closed {queryset.count()} plan(s): their statuses are "
+                                   "final and no value can be entered.", messages.SUCCESS)
+
+    @admin.action(description="Reopen the selected plans for entry", permissions=["administer"])
+    def reopen_plans(self, request, queryset):
+        for plan in queryset:
+            plan_reopen(plan=plan)
+        self.message_user(request, f"Reopened {queryset.count()} plan(s).", messages.SUCCESS)
+
+    @admin.action(description="Start the next plan from the selected plan",
+                  permissions=["administer"])
+    def start_next_plan(self, request, queryset):
+        for plan in queryset:
+            try:
+                new = plan_start_next(plan=plan)
+            except ValidationError as exc:
+                self.message_user(request, f"{plan}: the next plan was not started: "
+                                           f"{' '.join(exc.messages)}", messages.ERROR)
+                continue
+            link = reverse("admin:pillars_strategicplan_change", args=[new.pk])
+            self.message_user(request, format_html(
+                "Started <a href=\"{}\">{}</a> ({}) from {}: pillars, goals and {} metrics "
+                "copied, no readings. Mark it current when its figures should replace {} on "
+                "the home page.", link, new, new.span_label, plan, new.metrics.count(), plan,
+            ), messages.SUCCESS)
 
 
 @admin.register(Pillar)

@@ -8,7 +8,8 @@ plotly.js itself comes from our static files (see templates/pillars/_plotly.html
 import plotly.io as pio
 from django.utils.safestring import mark_safe
 
-from metrics.status import STATUS_ORDER, display
+from metrics.status import STATUS_ORDER, Status, display
+from metrics.units import spec
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 13,
         "color": "#1b1f24"}
@@ -84,18 +85,20 @@ def progress(rows, div_id):
 
 def trend(metric, series, div_id):
     """The metric's county-wide readings over time, with its target and baseline."""
+    unit = spec(metric.unit)
     periods = [period for period, _ in series]
     values = [float(value) for _, value in series]
     data = [
         {
             "type": "scatter", "mode": "lines+markers", "name": metric.name,
             "x": periods, "y": values, "line": {"color": "#00467f", "width": 3},
-            "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+            "hovertemplate": f"%{{x}}: {unit.hover()}<extra></extra>",
         }
     ]
     for label, value, dash, colour in (
-        ("Target", metric.target_value, "dash", "#1a6b34"),
-        ("Baseline", metric.baseline_value, "dot", "#5b6670"),
+        # The target line in the colour of the metrics that reach it, the baseline in grey.
+        ("Target", metric.target_value, "dash", display(Status.ON_TRACK).colour),
+        ("Baseline", metric.baseline_value, "dot", display(Status.NO_TARGET).colour),
     ):
         if value is not None and periods:
             data.append({
@@ -109,8 +112,7 @@ def trend(metric, series, div_id):
         "layout": {
             "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
             "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True},
-            "yaxis": {"title": {"text": metric.get_unit_display()}, "automargin": True,
-                      "rangemode": "tozero" if metric.unit != "percent_change" else "normal"},
+            "yaxis": unit.axis(scale_min=metric.scale_min, scale_max=metric.scale_max),
             "legend": {"orientation": "h", "y": -0.3},
         },
     }

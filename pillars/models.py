@@ -1,12 +1,14 @@
 """The strategic plan: plan, pillars, priority areas, goals and the programs that serve them."""
 
-import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+# School-year arithmetic is written once, in a leaf module with no imports of ours.
+from metrics import periods
 
 SLUG_HELP = "Lower-case letters, digits and hyphens; stable, used in URLs, imports and exports."
 
@@ -35,6 +37,16 @@ class StrategicPlan(models.Model):
         default=False,
         help_text="Synthetic demo data: marked as such on every page and export.",
     )
+    is_current = models.BooleanField(
+        "current plan", default=False,
+        help_text="The plan the public home page shows. Until one is marked, the newest real "
+                  "plan is shown, so a new, still empty plan never replaces the figures.",
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when an administrator closes the plan: no value can then be entered or "
+                  "changed, and its statuses are final.",
+    )
     history = HistoricalRecords()
 
     objects = StrategicPlanQuerySet.as_manager()
@@ -47,6 +59,17 @@ class StrategicPlan(models.Model):
                 name="plan_end_after_start",
                 violation_error_message="The end year must come after the start year.",
             ),
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="one_current_plan",
+                violation_error_message="Another plan is already the current plan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(is_synthetic=False),
+                name="current_plan_is_real",
+                violation_error_message="The synthetic demo plan cannot be the current plan.",
+            ),
         ]
 
     def __str__(self):
@@ -58,19 +81,25 @@ class StrategicPlan(models.Model):
     @property
     def span_label(self):
         """The plan's span as LACOE writes it: 2022-25."""
-        return f"{self.start_year}-{self.end_year % 100:02d}"
+        return periods.span_label(self.start_year, self.end_year)
 
     @property
     def starts_on(self):
-        return datetime.date(self.start_year, 7, 1)
+        return periods.school_year_bounds(self.start_year, self.end_year)[0]
 
     @property
     def ends_on(self):
-        return datetime.date(self.end_year, 6, 30)
+        return periods.school_year_bounds(self.start_year, self.end_year)[1]
 
     @property
     def school_years(self):
-        return [f"{y}-{(y + 1) % 100:02d}" for y in range(self.start_year, self.end_year)]
+        return periods.school_years(self.start_year, self.end_year)
+
+    @property
+    def is_closed(self):
+        """Closed by an administrator: entry refused, statuses final. When a plan has
+        *ended* (its end date plus the grace time) is decided in metrics.status."""
+        return self.closed_at is not None
 
     @property
     def value_list(self):

@@ -1,5 +1,7 @@
 """Reads of the plan structure that pages share, each in a constant number of queries."""
 
+from typing import NamedTuple
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
@@ -7,8 +9,9 @@ from .models import Goal, Pillar, PriorityArea, StrategicPlan
 
 
 def current_plan():
-    """The plan the home page shows: the newest plan of a real organisation."""
-    return StrategicPlan.objects.real().first()
+    """The plan the public home page shows: the one an administrator marked current,
+    else the newest plan of a real organisation (never the synthetic demo)."""
+    return StrategicPlan.objects.real().order_by("-is_current", "-start_year", "name").first()
 
 
 def other_plans(plan):
@@ -35,32 +38,75 @@ def pillar_with_structure(plan_slug, pillar_slug):
     )
 
 
-def pillar_outline(pillar, rows, rollups):
+class Group(NamedTuple):
+    """The metrics directly under one node of a pillar's outline (a goal, a priority area
+    as a whole, or the pillar itself): their dashboard rows, none when the outline is
+    collapsed, and how many there are of each status ({status: n})."""
+
+    level: str  # "goal", "priority_area" or "pillar"
+    pk: int | None
+    rows: list
+    counts: dict
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+
+def place(area_id, goal_id):
+    """Where a metric sits in its pillar's outline: ("goal", id), ("priority_area", id)
+    or ("pillar", None)."""
+    if goal_id:
+        return ("goal", goal_id)
+    return ("priority_area", area_id) if area_id else ("pillar", None)
+
+
+def pillar_outline(pillar, rows, rollups, counts):
     """Place each metric's dashboard row under its goal, priority area or the pillar.
 
-    `rows` are county-wide snapshot rows (with .metric); `rollups` is keyed by
-    (level, id). Returns (pillar-level rows, [(area, its rollup, area-level rows,
-    [(goal, its rollup, goal rows)])]).
+    `rows` are county-wide snapshot rows (with .metric), or [] for a collapsed outline;
+    `rollups` is keyed by (level, id); `counts` is [(area id, goal id, status, n)] for
+    every metric of the pillar. Returns (pillar-level Group, [(area, its rollup,
+    area-level Group, [(goal, its rollup, goal Group)])]).
     """
-    by_goal, by_area, top = {}, {}, []
+    placed, counted = {}, {}
     for row in rows:
-        metric = row.metric
-        if metric.goal_id:
-            by_goal.setdefault(metric.goal_id, []).append(row)
-        elif metric.priority_area_id:
-            by_area.setdefault(metric.priority_area_id, []).append(row)
-        else:
-            top.append(row)
+        placed.setdefault(place(row.metric.priority_area_id, row.metric.goal_id), []).append(row)
+    for area_id, goal_id, status, n in counts:
+        node = counted.setdefault(place(area_id, goal_id), {})
+        node[status] = node.get(status, 0) + n
+
+    def group(level, pk):
+        return Group(level, pk, placed.get((level, pk), []), counted.get((level, pk), {}))
+
     areas = [
         (
             area,
             rollups.get(("priority_area", area.pk)),
-            by_area.get(area.pk, []),
+            group("priority_area", area.pk),
             [
-                (goal, rollups.get(("goal", goal.pk)), by_goal.get(goal.pk, []))
+                (goal, rollups.get(("goal", goal.pk)), group("goal", goal.pk))
                 for goal in area.goals.all()
             ],
         )
         for area in pillar.priority_areas.all()
     ]
-    return top, areas
+    return group("pillar", None), areas
+
+
+# --- Reads for reports ---
+
+
+def report_plans():
+    """Plans a report can be made of: real ones first, the synthetic demo last."""
+    return StrategicPlan.objects.order_by("is_synthetic", "-start_year", "name")
+
+
+def plan_with_pillars(slug):
+    """The plan with its pillars in order, or 404."""
+    return get_object_or_404(
+        StrategicPlan.objects.prefetch_related(
+            Prefetch("pillars", queryset=Pillar.objects.order_by("order"))
+        ),
+        slug=slug,
+    )

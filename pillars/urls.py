@@ -10,5 +10,4 @@ urlpatterns = [
     path(
         "plans/<slug:plan>/pillars/<slug:pillar>/", views.PillarDashboard.as_view(), name="pillar"
     ),
-    path("plans/<slug:plan>/metrics/<slug:code>/", views.metric_detail, name="metric"),
 ]

@@ -1,5 +1,4 @@
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
@@ -10,13 +9,17 @@ from django_tables2.export import ExportMixin
 from metrics import access
 from metrics import selectors as metric_selectors
 from metrics.filters import MetricSnapshotFilter
-from metrics.forms import ReadingSliceForm
 from metrics.roles import READ_PERMISSION
-from metrics.tables import MetricSnapshotTable, SyntheticMarkColumn
+from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
 
-READINGS_PER_PAGE = 50
+# A pillar page stays the same size however many metrics the pillar has: with more than
+# OUTLINE_ROWS, its outline shows each goal's counts (and links to the goal's rows in the
+# table) instead of every row; the table shows PER_PAGE rows a page; the progress chart
+# the PROGRESS_ROWS metrics furthest behind.
+OUTLINE_ROWS = 50
+PROGRESS_ROWS = 25
 
 
 # Signed in, with one of the staff roles; signed-in users without a role get 403.
@@ -79,7 +82,7 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
     filterset_class = MetricSnapshotFilter
     template_name = "pillars/pillar_dashboard.html"
     export_formats = ("csv",)
-    table_pagination = False
+    table_pagination = {"per_page": PER_PAGE}
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
@@ -108,49 +111,26 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = metric_selectors.pillar_rows(self.pillar)
-        rollups = metric_selectors.rollups(self.pillar.plan)
-        top, areas = selectors.pillar_outline(self.pillar, rows, rollups)
-        rollup = rollups.get(("pillar", self.pillar.pk))
+        pillar = self.pillar
+        rollups = metric_selectors.rollups(pillar.plan)
+        # One row more than the outline lists tells whether it is collapsed.
+        rows = metric_selectors.pillar_rows(pillar, limit=OUTLINE_ROWS + 1)
+        collapsed = len(rows) > OUTLINE_ROWS
+        top, areas = selectors.pillar_outline(
+            pillar, [] if collapsed else rows, rollups,
+            metric_selectors.pillar_status_counts(pillar),
+        )
+        progress_rows = metric_selectors.furthest_behind(pillar, PROGRESS_ROWS)
+        rollup = rollups.get(("pillar", pillar.pk))
         context.update(
-            plan=self.pillar.plan, pillar=self.pillar, top_rows=top, areas=areas,
-            rollup=rollup, rows=rows,
+            plan=pillar.plan, pillar=pillar, top=top, areas=areas, collapsed=collapsed,
+            rollup=rollup, progress_rows=progress_rows, progress_limited=(
+                len(progress_rows) == PROGRESS_ROWS),
             status_chart=charts.status_distribution(
                 rollup.counts if rollup else {}, "status-pillar", height=140
             ),
-            progress_rows=[row for row in rows if row.progress is not None],
+            progress_chart=charts.progress(progress_rows, "progress-pillar")
+            if progress_rows else None,
             state=metric_selectors.aggregate_state(),
         )
-        context["progress_chart"] = (
-            charts.progress(context["progress_rows"], "progress-pillar")
-            if context["progress_rows"] else None
-        )
         return context
-
-
-@require_safe
-@staff_required
-def metric_detail(request, plan, code):
-    metric, snapshot = metric_selectors.metric_page(plan, code)
-    slice_form = ReadingSliceForm(request.GET or None)
-    chosen = slice_form.cleaned_data if slice_form.is_valid() else {}
-    readings = Paginator(
-        metric_selectors.metric_readings(
-            metric, district=chosen.get("district"), student_group=chosen.get("student_group")
-        ),
-        READINGS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    return render(request, "pillars/metric_detail.html", {
-        "slice_form": slice_form,
-        "readings": readings,
-        "plan": metric.plan,
-        "metric": metric,
-        "snapshot": snapshot,
-        "can_enter": access.can_enter(request.user, metric),
-        "can_set_target": access.can_set_target(request.user, metric),
-        "is_administrator": access.is_administrator(request.user),
-        "history": metric_selectors.metric_history(metric),
-        "trend_chart": charts.trend(metric, snapshot.series, "trend")
-        if snapshot and snapshot.series else None,
-        "state": metric_selectors.aggregate_state(),
-    })

@@ -14,6 +14,7 @@ from ..status import Status
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
 from .dimensions import District, StudentGroup
 from .metric import Level, Metric
+from .reading import returned_label
 
 
 def _decimal(**kwargs):
@@ -46,6 +47,10 @@ class MetricSnapshot(models.Model):
     pending_value = _decimal()
     pending_qualifier = models.CharField(max_length=20, choices=Qualifier.choices, blank=True)
     pending_period = models.CharField(max_length=20, blank=True)
+    # The newest value a pillar lead returned (county-wide rows): not pending, and its
+    # period still due; pages read "Returned: <comment>" (`returned_label`).
+    returned_period = models.CharField(max_length=20, blank=True, default="", db_default="")
+    returned_comment = models.TextField(blank=True, default="", db_default="")
     # Share of the way from baseline to target reached (1 = target met), and the
     # share expected by the latest period; status compares the two.
     progress = models.FloatField(null=True, blank=True)
@@ -72,6 +77,11 @@ class MetricSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.metric_id}/{self.district_id}/{self.student_group_id}: {self.status}"
+
+    @property
+    def returned_label(self):
+        """"Returned: <the lead's comment>" while a returned value waits to be resubmitted."""
+        return returned_label(self.returned_comment) if self.returned_period else ""
 
 
 class Rollup(models.Model):

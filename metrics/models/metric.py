@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
-from ..periods import PERIOD_FORMATS_HELP, Period
+from ..periods import PERIOD_FORMATS_HELP, Period, metric_is_retired
 from ..roles import ENTER_PERMISSION, SET_TARGET_PERMISSION, is_administrator
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Unit, format_figure, validate_value
 from .dimensions import SLUG_HELP
@@ -112,6 +112,30 @@ class Metric(models.Model):
         default=80,
         help_text="At risk (rather than off track) from this % of the expected progress.",
     )
+    change_band = models.DecimalField(
+        max_digits=8, decimal_places=4, null=True, blank=True,
+        help_text="Without a target, the largest change that still counts as maintained: a % "
+                  "of the earlier value for counts, money, ratios and ratings (2 when empty), "
+                  "percentage points for percents (1), places for ranks (0: any move).",
+    )
+    is_context = models.BooleanField(
+        "context figure", default=False,
+        help_text="A figure that describes the county or LACOE (students served, districts, "
+                  "budgets, enrolments), not a result of the plan: never due, overdue or "
+                  "judged, and left out of status counts.",
+    )
+    retired_on = models.DateField(
+        null=True, blank=True,
+        help_text="The day the metric stopped being measured, mid-plan: from then it is never "
+                  "due or judged; its values stay in the history, exports and the report.",
+    )
+    retired_reason = models.TextField(
+        blank=True, help_text="Why the metric was retired (required with the date)."
+    )
+    continues = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continued_by",
+        help_text="The metric of an earlier plan that this one continues.",
+    )
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="owned_metrics",
         help_text="Data stewards who keep this metric up to date.",
@@ -187,6 +211,16 @@ class Metric(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                condition=Q(change_band__isnull=True) | Q(change_band__gte=0),
+                name="metric_change_band_not_negative",
+                violation_error_message="The change band is 0 or more.",
+            ),
+            models.CheckConstraint(
+                condition=Q(retired_on__isnull=True) | ~Q(retired_reason=""),
+                name="metric_retired_has_reason",
+                violation_error_message="Say why the metric was retired.",
+            ),
+            models.CheckConstraint(
                 condition=Q(is_headline=False) | ~Q(headline_label=""),
                 name="metric_headline_has_label",
                 violation_error_message="A headline figure needs its callout label.",
@@ -198,7 +232,11 @@ class Metric(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("pillars:metric", kwargs={"plan": self.plan.slug, "code": self.code})
+        return reverse("metrics:metric", kwargs={"plan": self.plan.slug, "code": self.code})
+
+    def is_retired(self, today=None):
+        """Retired by `today` (its retirement day has come): never due or judged."""
+        return metric_is_retired(self, today)
 
     @property
     def level(self):
@@ -215,16 +253,24 @@ class Metric(models.Model):
             self.unit, value, scale_min=self.scale_min, scale_max=self.scale_max, field=field
         )
 
-    def validate_period(self, text, field="period", *, before_plan_ok=False):
+    def validate_period(self, text, field="period", *, before_plan_ok=False, closed_ok=False):
         """Parse `text` and check the period lies inside this metric's plan.
 
-        A baseline may be measured before the plan starts (`before_plan_ok`).
+        A baseline may be measured before the plan starts (`before_plan_ok`). A closed
+        plan takes no more values (the metric's own definition may still be corrected:
+        `closed_ok`); an ended one still takes its own periods.
         """
+        plan = self.plan
+        if plan.closed_at and not closed_ok:
+            raise ValidationError(
+                {field: f"The plan {plan.span_label} is closed: its values are final and no "
+                        "value can be entered or changed. An administrator can reopen it."},
+                code="plan_closed",
+            )
         try:
             period = Period.parse(text)
         except ValidationError as exc:
             raise ValidationError({field: exc.messages}) from None
-        plan = self.plan
         first = period.start if before_plan_ok else plan.starts_on
         if not period.within(first, plan.ends_on):
             raise ValidationError(
@@ -251,6 +297,12 @@ class Metric(models.Model):
                 errors["at_risk_threshold"] = "Must be below the on-track threshold."
         if self.is_headline and not self.headline_label:
             errors["headline_label"] = "A headline figure needs the label printed under it."
+        if self.is_context and self.target_value is not None:
+            errors["target_value"] = "A context figure is never judged: it has no target."
+        if self.retired_on and not (self.retired_reason or "").strip():
+            errors["retired_reason"] = "Say why the metric was retired."
+        if self.continues_id and self.continues_id == self.pk:
+            errors["continues"] = "A metric cannot continue itself."
         if self.plan_id:
             for value_field, period_field in (
                 ("baseline_value", "baseline_period"),
@@ -281,7 +333,8 @@ class Metric(models.Model):
         if period:
             try:
                 parsed = self.validate_period(
-                    period, period_field, before_plan_ok=period_field == "baseline_period"
+                    period, period_field, before_plan_ok=period_field == "baseline_period",
+                    closed_ok=True,
                 )
                 setattr(self, period_field, str(parsed))
             except ValidationError as exc:

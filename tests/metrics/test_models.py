@@ -190,3 +190,28 @@ def test_headline_needs_a_label():
     with pytest.raises(ValidationError) as exc:
         metric.full_clean()
     assert "headline_label" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_database_keeps_one_current_plan_and_a_change_band_of_zero_or_more():
+    from ..factories import PlanFactory
+
+    PlanFactory(is_current=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlanFactory(is_current=True)
+    metric = MetricFactory()
+    with pytest.raises(IntegrityError):
+        _bypass(f"UPDATE {Metric._meta.db_table} SET change_band = %s WHERE id = %s",
+                [-1, metric.pk])
+
+
+@pytest.mark.django_db
+def test_total_rows_belong_to_every_plan_the_others_to_their_own():
+    from ..factories import PlanFactory
+
+    real, demo = PlanFactory(), PlanFactory(is_synthetic=True)
+    north = District.objects.create(code="north", name="North")
+    north.plans.add(real)
+    assert set(District.objects.for_plan(real)) == {District.objects.total(), north}
+    assert list(District.objects.for_plan(demo)) == [District.objects.total()]
+    assert list(StudentGroup.objects.own(real)) == []

@@ -45,3 +45,19 @@ def test_next_period_wraps_school_years():
 def test_school_year_of_a_month():
     assert Period.parse("2024-03").school_year_start == 2023
     assert Period.parse("2024-07").school_year_start == 2024
+
+
+@pytest.mark.django_db
+def test_no_period_is_due_in_a_closed_plan_nor_after_the_plans_last():
+    from django.utils import timezone
+
+    from metrics.periods import next_period
+
+    from ..factories import MetricFactory
+
+    metric = MetricFactory()  # a 2022-25 plan
+    today = datetime.date(2026, 12, 1)
+    assert next_period(metric, "2023-24", today).text == "2024-25"
+    assert next_period(metric, "2024-25", today) is None
+    metric.plan.closed_at = timezone.now()
+    assert next_period(metric, "2023-24", today) is None

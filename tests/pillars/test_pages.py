@@ -183,7 +183,8 @@ def test_overview_shows_rollups_attention_and_freshness(client, users, plan_with
     html = client.get(plan.get_absolute_url()).content.decode()
     assert "Figures computed" in html
     assert "No data yet" in html and "Untouched metric" in html  # needs attention
-    assert "No metric here has both a target and data." in html  # the roll-up's reason
+    # The roll-up's reason: 1 of 2 metrics has data, none a target.
+    assert "Not enough targets to judge (0 of 2 tracked metrics have a target)" in html
     assert 'src="/static/vendor/plotly-basic-4.1.1.min.js"' in html
     assert "cdn" not in html.lower()
 
@@ -193,6 +194,7 @@ def test_metric_page_lists_one_slice_of_readings_paginated(client, users, plan_w
 
     _, _, headline = plan_with_figures
     district = District.objects.create(code="d9", name="Inglewood Unified")
+    district.plans.add(headline.plan)
     for year in range(2022, 2025):
         for month in range(1, 13):
             if 2022 * 12 + 6 <= year * 12 + month - 1 <= 2025 * 12 + 5:
@@ -200,13 +202,14 @@ def test_metric_page_lists_one_slice_of_readings_paginated(client, users, plan_w
                                district=district)
     client.force_login(users["leadership"])
     county = client.get(headline.get_absolute_url()).context["readings"]
-    assert [r.period for r in county] == ["2023-24"]
+    assert [row.record.period for row in county.paginated_rows] == ["2023-24"]
     page = client.get(headline.get_absolute_url(), {"district": district.pk})
     readings = page.context["readings"]
-    assert readings.paginator.count == 30 and len(readings) <= 50
+    assert readings.paginator.count == 30 and len(readings.page.object_list) <= 50
     assert "Inglewood Unified" in page.content.decode()
     junk = client.get(headline.get_absolute_url(), {"district": "junk", "page": "x"})
     assert junk.status_code == 200
+    assert "Select a valid choice" in junk.content.decode()  # said next to the field
 
 
 def test_home_links_the_synthetic_demo_plan_for_staff_only(client, users, plan_with_figures):
@@ -218,3 +221,110 @@ def test_home_links_the_synthetic_demo_plan_for_staff_only(client, users, plan_w
     html = client.get("/").content.decode()
     assert demo.get_absolute_url() in html and "synthetic data" in html
     assert "Synthetic data: this demo plan" in client.get(demo.get_absolute_url()).content.decode()
+
+
+# --- Every input parses or is refused politely; bounded pages (issue 12) -----------
+
+
+PILLAR_QUERIES = [
+    {"priority_area": "abc"}, {"goal": "1.5"}, {"owner": "99999999999999999999"},
+    {"owner": "٣"}, {"status": "<script>alert(7)</script>"}, {"level": "bogus"},
+    {"stale": "-1"}, {"unit": ""}, {"q": "\x00"}, {"page": "abc"}, {"page": "-1"},
+    {"page": "0"}, {"page": "99999999999999999999"}, {"page": "٣"},
+    {"per_page": "100000"}, {"per_page": "-5"}, {"sort": "<script>alert(7)</script>"},
+    {"sort": "metric__plan__slug"}, {"sort": "-"}, {"_export": "exe"},
+]
+METRIC_QUERIES = [
+    {"district": "abc"}, {"district": "1.5"}, {"district": "99999999999999999999"},
+    {"district": "٣"}, {"student_group": "abc"}, {"page": "abc"}, {"page": "-1"},
+    {"page": "99999999999999999999"}, {"per_page": "100000"},
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [("pillar", q) for q in PILLAR_QUERIES] + [("metric", q) for q in METRIC_QUERIES],
+)
+def test_pages_answer_any_query_without_a_server_error(
+    client, users, plan_with_figures, name, query
+):
+    client.force_login(users["leadership"])
+    client.raise_request_exception = False
+    response = client.get(_url(name, plan_with_figures), query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "more than 6,000" in html and "<script>alert(7)" not in html
+    context = response.context
+    table = context["table"] if name == "pillar" else context["readings"]
+    assert len(table.page.object_list) <= 50
+    form = context["filter"].form if name == "pillar" else context["slice_form"]
+    if form.is_bound and not form.is_valid():  # a refused filter says so by its field
+        assert 'class="errorlist"' in html
+
+
+def _pillar_of(plan, slug, count):
+    """A pillar of `count` metrics spread over 3 priority areas of 3 goals each (and a
+    few on the areas and the pillar themselves); a third with a target and two readings."""
+    from ..factories import PriorityAreaFactory
+
+    pillar = PillarFactory(plan=plan, slug=slug, name=f"Pillar {slug}")
+    goals = []
+    for a in range(3):
+        area = PriorityAreaFactory(pillar=pillar, code=f"{slug}-a{a}", name=f"Area {a}")
+        goals += [GoalFactory(priority_area=area, code=f"{slug}-a{a}g{g}",
+                              statement=f"Goal {a}.{g}") for g in range(3)]
+    for i in range(count):
+        goal = goals[i % len(goals)] if i % 10 else None
+        area = goal.priority_area if goal else (
+            pillar.priority_areas.first() if i % 20 else None)
+        metric = MetricFactory(
+            plan=plan, pillar=pillar, priority_area=area, goal=goal,
+            code=f"{slug}-m{i:04d}", name=f"Metric {i:04d}", unit="percent",
+            **({"target_value": 90, "target_period": "2024-25", "baseline_value": 20,
+                "baseline_period": "2021-22"} if i % 3 == 0 else {}),
+        )
+        if i % 3 == 0:
+            ReadingFactory(metric=metric, period="2022-23", value=30 + i % 40)
+            ReadingFactory(metric=metric, period="2023-24", value=35 + i % 50)
+    return pillar
+
+
+def test_a_300_metric_pillar_page_is_no_bigger_than_a_30_metric_one(
+    client, users, plan_with_figures
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan, _, _ = plan_with_figures
+    small, big = _pillar_of(plan, "small", 30), _pillar_of(plan, "big", 300)
+    rebuild()
+    client.force_login(users["leadership"])
+    pages = {}
+    for pillar in (small, big):
+        client.get(pillar.get_absolute_url())  # warm caches (sessions, permissions)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(pillar.get_absolute_url())
+        pages[pillar.slug] = (response, len(response.content), len(queries.captured_queries))
+    (small_page, small_size, small_queries), (big_page, big_size, big_queries) = (
+        pages["small"], pages["big"])
+    assert big_queries == small_queries
+    assert big_size <= 1.2 * small_size, (small_size, big_size)
+    html = big_page.content.decode()
+    # The outline is collapsed by goal: counts in each summary, a link to the goal's rows.
+    assert big_page.context["collapsed"] and not small_page.context["collapsed"]
+    assert html.count('<details class="metric-group">') == 11  # 9 goals, an area, the pillar
+    goal = big.priority_areas.first().goals.first()
+    assert "30 metrics: " in html and f"?goal={goal.pk}#all-metrics" in html
+    # The table shows 50 rows a page, and pages through the 300.
+    assert len(big_page.context["table"].page.object_list) == 50
+    assert "Page 1 of 6" in html and "Metrics 1–50 of 300 shown." in html
+    export = client.get(big.get_absolute_url(), {"_export": "csv"})
+    assert len(export.content.decode().splitlines()) == 1 + 300  # the export: every row
+    # The small pillar still lists its metrics under their goals, open.
+    small_html = small_page.content.decode()
+    assert small_html.count('<details class="metric-group" open>') == 11
+    assert small_html.count("Metric 0") >= 2 * 30 - 10  # outline and table
+    # Following a goal's link lists that goal's metrics.
+    linked = client.get(big.get_absolute_url(), {"goal": goal.pk}).context["table"]
+    assert linked.paginator.count == 30
+    assert {row.record.metric.goal_id for row in linked.page.object_list} == {goal.pk}
