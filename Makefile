@@ -9,7 +9,7 @@ PORT ?= 8000
 # Local runs are development runs unless the caller says otherwise.
 export DEBUG ?= 1
 
-.PHONY: run test setup install migrate lint bench clean browser-tools
+.PHONY: run test test-fast setup install migrate lint bench clean browser-tools
 
 run: setup
 	$(BIN)/python manage.py create_demo_users
@@ -18,6 +18,10 @@ run: setup
 
 test: setup browser-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser tests (the crawl of every page as every role).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 # axe-core and the Nu HTML Checker for the browser tests, when npm is there
 # (without them those tests skip and say how to get them).

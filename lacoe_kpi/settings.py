@@ -6,6 +6,7 @@ REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and friends (see README.md).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    "axes",
     "pillars",
     "metrics",
     "reports",
@@ -107,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "metrics.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,9 +118,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lacoe_kpi.urls"
+
+# The largest request body accepted, in bytes (a 20 MB import plus the form around it);
+# larger ones get 413 before being read. Keep the proxy's limit (nginx
+# client_max_body_size) at or below it.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", 25 * 1024 * 1024)
 
 TEMPLATES = [
     {
@@ -167,11 +177,48 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# A task is acknowledged once it is done, and goes back to the queue when its worker
+# process dies (kill -9, out of memory) instead of being marked failed: running one
+# of ours again is safe (a rebuild redoes its work; an export job already taken is
+# left as it is).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task of ours should run near 10 minutes (`make bench` times the full rebuild of
+# 4.3 M readings); one that does is stuck and is killed.
+CELERY_TASK_TIME_LIMIT = 10 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged message to another worker after this long: how
+    # soon a task of a killed worker runs again. Longer than any task may run (the
+    # time limit above), or a task still running would be run twice; far shorter than
+    # kombu's default hour, which left a killed rebuild waiting that long.
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 15 * 60, minimum=5),
+    # Look for such messages every 10 s (kombu's default is every 100 s): one cheap
+    # Redis query per worker.
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 5,  # a Redis host that drops packets fails a save fast
+}
+# A task running when the broker connection drops runs to its end (Celery 6 would
+# cancel it): ours may safely run twice, and a cancelled export would leave its job
+# "running". (Cancelling needs the broker anyway, so it fails while Redis is down.)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = "America/Los_Angeles"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # Proves beat and a worker alive to /healthz and the compose health checks: beat
+    # records when it sends this, the worker when it runs it (metrics/health.py).
+    "worker-heartbeat": {
+        "task": "metrics.tasks.heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 120},  # a worker back after an outage skips old ones
+    },
+    # Drains the rebuilds that could not be queued (Redis was down at the save) or
+    # whose task was lost, so dashboards catch up without waiting for another save.
+    # Cron without Redis: `python manage.py rebuild_aggregates --pending`.
+    "rebuild-pending": {
+        "task": "metrics.tasks.rebuild_pending",
+        "schedule": 60.0,
+    },
     # A full rebuild every night corrects anything an incremental one missed
     # (and moves "stale" forward as days pass). Without Redis: cron runs
     # `python manage.py rebuild_aggregates` instead.
@@ -185,12 +232,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Pillar leads hear, at most once a day, that values wait for their approval
+    # (cron without Redis: `python manage.py send_approval_digests`).
+    "daily-approval-digests": {
+        "task": "metrics.tasks.send_approval_digests",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    # Audit log rows older than AUDIT_RETENTION_DAYS go (cron without Redis:
+    # `python manage.py prune_audit_log`).
+    "prune-audit-log": {
+        "task": "metrics.tasks.prune_audit_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Generated report files expire (cron without Redis: `manage.py expire_exports`).
     "expire-report-exports": {
         "task": "reports.tasks.expire_exports",
         "schedule": crontab(minute=15),
     },
 }
+# /healthz (metrics/health.py): the worker or beat is down once its heartbeat (every
+# minute) is older than this; the nightly full rebuild is late (a warning, not down)
+# once older than the other.
+HEALTH_HEARTBEAT_STALE_SECONDS = envint("HEALTH_HEARTBEAT_STALE_SECONDS", 180, minimum=60)
+HEALTH_FULL_REBUILD_WARN_HOURS = envint("HEALTH_FULL_REBUILD_WARN_HOURS", 26, minimum=1)
 REPORT_EXPORT_TTL_HOURS = envint("REPORT_EXPORT_TTL_HOURS", 24, minimum=1)
 
 if REDIS_URL:
@@ -208,6 +272,42 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pillars:home"
 LOGOUT_REDIRECT_URL = "pillars:home"
+
+# Sign-in throttling (django-axes). Its database handler keeps the failure counts in
+# PostgreSQL/SQLite, so they hold across web processes and with Redis down. A client
+# is locked out after AXES_FAILURE_LIMIT failures for one account (from any address)
+# or from one address (for any account), until AXES_COOLOFF_MINUTES after the failure
+# that locked it: failures during a lockout do not extend it, so the time the lockout
+# page names stays true. The axes backend comes first: it refuses a locked-out client
+# before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # our audit log records sign-ins (metrics/audit.py)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "metrics.views.signin.lockout_response"
+# One rule for the client's address (axes, the reset limiter and the audit log):
+# REMOTE_ADDR, or with TRUST_X_FORWARDED_FOR the address the nearest of
+# TRUSTED_PROXY_COUNT proxies saw in X-Forwarded-For. Off by default: without a
+# proxy that overwrites it, the header is whatever the client sends.
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1, minimum=1)
+AXES_CLIENT_IP_CALLABLE = "metrics.services.audit.client_ip"
+
+# Password-reset requests: at most PASSWORD_RESET_LIMIT per address and per e-mail
+# address in PASSWORD_RESET_WINDOW_MINUTES, counted in the audit log's own rows (the
+# database: the same in every process, and working with Redis down).
+PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", 5, minimum=1)
+PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
+# The audit log (sign-ins, failures, lockouts, role and permission changes) keeps
+# this many days; the daily beat task `prune-audit-log` deletes older rows.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 365, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
@@ -247,6 +347,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: strict by default outside development, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer or the compose health check probes over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)

@@ -4,6 +4,9 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from metrics.views.health import healthz
+from metrics.views.signin import ThrottledPasswordResetView
+
 admin.site.site_header = "LACOE KPI administration"
 admin.site.site_title = "LACOE KPI"
 
@@ -11,8 +14,13 @@ urlpatterns = [
     path("", include("pillars.urls")),
     path("", include("metrics.urls")),
     path("reports/", include("reports.urls")),
+    # Before Django's own: the reset request limited per address and e-mail address.
+    path("accounts/password_reset/", ThrottledPasswordResetView.as_view(),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # For load balancers and the compose health checks: no sign-in, JSON, 503 when down.
+    path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name none (the admin's).
     # (lazy: the hashed static name is known only once collectstatic has run)
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"),

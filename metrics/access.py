@@ -25,7 +25,8 @@ from .roles import (
 __all__ = [
     "approvable_metrics", "can_approve", "can_edit_highlights", "can_enter", "can_export",
     "can_read", "can_set_target", "editable_metrics", "export_required", "highlight_required",
-    "is_administrator", "may_approve_at_all", "staff_required",
+    "is_administrator", "may_approve_at_all", "may_assign_leads", "may_use_worklists",
+    "staff_required",
 ]
 
 
@@ -77,3 +78,12 @@ def can_approve(user, metric):
 
 # Setting targets, baselines and thresholds is the approvers' right too.
 can_set_target = can_approve
+
+# The targets and owners worklists: pillar leads (their pillars' metrics) and
+# administrators (every metric): the approvers.
+may_use_worklists = may_approve_at_all
+
+
+def may_assign_leads(user):
+    """Naming the leads of a pillar: administrators only."""
+    return user.is_authenticated and is_administrator(user)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from .aggregates import request_rebuild
 from .models import District, Metric, Reading, ReadingState, StudentGroup
 from .services import reading_approve, reading_record
 
@@ -43,8 +44,15 @@ class MetricAdmin(SimpleHistoryAdmin):
                                             "target_period")}),
         ("Annual report", {"fields": ("is_headline", "headline_label", "headline_order")}),
         ("People", {"fields": ("owners",)}),
+        ("Retired mid-plan", {"fields": ("retired_on", "retired_reason"),
+                              "description": "From this day the metric is no longer due or "
+                                             "judged; its values stay."}),
         ("Readings", {"fields": ("readings_link",)}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        request_rebuild(obj.pk)  # its status and roll-ups follow its target and place
 
 
 @admin.register(Reading)

@@ -2,10 +2,8 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from pillars.models import PriorityArea
-
 from . import selectors
-from .models import MetricSnapshot, Status
+from .models import Level, MetricSnapshot, Status
 from .units import Unit
 
 
@@ -15,9 +13,18 @@ class MetricSnapshotFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
     status = django_filters.ChoiceFilter(label="Status", choices=Status.choices,
                                          empty_label="Any status")
-    priority_area = django_filters.ModelChoiceFilter(
-        label="Priority area", field_name="metric__priority_area",
-        queryset=PriorityArea.objects.none(), empty_label="Any priority area",
+    # Choices from the pillar's structure, which the page has loaded already.
+    priority_area = django_filters.ChoiceFilter(
+        label="Priority area", field_name="metric__priority_area", choices=[],
+        empty_label="Any priority area",
+    )
+    goal = django_filters.ChoiceFilter(
+        label="Goal", field_name="metric__goal", choices=[], empty_label="Any goal",
+    )
+    level = django_filters.ChoiceFilter(
+        label="Sits under", method="filter_level", empty_label="Anywhere",
+        choices=[(Level.GOAL, "A goal"), (Level.PRIORITY_AREA, "A priority area as a whole"),
+                 (Level.PILLAR, "The pillar as a whole")],
     )
     owner = django_filters.ModelChoiceFilter(
         label="Owner", field_name="metric__owners", queryset=get_user_model().objects.none(),
@@ -32,18 +39,31 @@ class MetricSnapshotFilter(django_filters.FilterSet):
 
     class Meta:
         model = MetricSnapshot
-        fields = ["q", "status", "priority_area", "owner", "unit", "stale"]
+        fields = ["q", "status", "priority_area", "goal", "level", "owner", "unit", "stale"]
 
     def __init__(self, *args, pillar=None, **kwargs):
+        """`pillar` comes with its priority areas and their goals prefetched
+        (pillars.selectors.pillar_with_structure)."""
         super().__init__(*args, **kwargs)
         if pillar is not None:
-            self.filters["priority_area"].queryset = pillar.priority_areas.all()
+            areas = list(pillar.priority_areas.all())
+            self.filters["priority_area"].extra["choices"] = [(a.pk, a.name) for a in areas]
+            self.filters["goal"].extra["choices"] = [
+                (goal.pk, goal.statement) for area in areas for goal in area.goals.all()
+            ]
             self.filters["owner"].queryset = get_user_model().objects.filter(
                 owned_metrics__pillar=pillar
             ).distinct().order_by("username")
 
     def filter_q(self, queryset, name, value):
         return selectors.search(queryset, value.strip()) if value.strip() else queryset
+
+    def filter_level(self, queryset, name, value):
+        if value == Level.GOAL:
+            return queryset.filter(metric__goal__isnull=False)
+        if value == Level.PRIORITY_AREA:
+            return queryset.filter(metric__goal__isnull=True, metric__priority_area__isnull=False)
+        return queryset.filter(metric__goal__isnull=True, metric__priority_area__isnull=True)
 
     def filter_stale(self, queryset, name, value):
         today = timezone.localdate()

@@ -6,28 +6,22 @@ form says exactly what the import and the admin say, next to the field.
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 
+from .evidence import validate_evidence
 from .models import District, Metric, StudentGroup
-from .models.reading import EVIDENCE_EXTENSIONS, validate_evidence_size
 from .periods import PERIOD_FORMATS_HELP
-from .units import Qualifier, Unit
-
-VALUE_HELP = {
-    Unit.COUNT: "A whole number of 0 or more, e.g. 6000.",
-    Unit.PERCENT: "A share from 0 to 100, e.g. 45.5 (without the % sign).",
-    Unit.PERCENT_CHANGE: "A change in percent, may be negative or above 100, e.g. 28.9.",
-    Unit.CURRENCY: "US dollars, 0 or more, at most 2 decimals, e.g. 2500000.",
-    Unit.RANK: "A whole number from 1 (best).",
-    Unit.RATIO: "A number of 0 or more.",
-}
+from .units import Qualifier, spec
 
 
 def value_help(metric):
-    if metric.unit == Unit.RATING:
-        low = metric.scale_min if metric.scale_min is not None else 0
-        return f"A rating from {low:g} to {metric.scale_max:g}."
-    return VALUE_HELP.get(metric.unit, "")
+    """What a value field of `metric` says next to it: its unit's help text."""
+    return spec(metric.unit).help_text(scale_min=metric.scale_min, scale_max=metric.scale_max)
+
+
+def slice_key(period, district=None, student_group=None):
+    """Which reading a form's `version` was read from: period, district, student group."""
+    return "|".join((str(period or ""), str(district.pk) if district else "",
+                     str(student_group.pk) if student_group else ""))
 
 
 def _field_error(exc, field):
@@ -76,17 +70,21 @@ class ReadingForm(MetricValueMixin, forms.Form):
     evidence_url = forms.URLField(label="Evidence link", required=False, max_length=500)
     evidence_file = forms.FileField(
         label="Evidence file", required=False, max_length=200,
-        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS), validate_evidence_size],
+        validators=[validate_evidence],  # the model's check: content, not the name
         help_text="PDF, image, CSV, XLSX, DOCX or text, at most 10 MB.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1,
+                                 initial=0)
+    # The slice (slice_key) that `version` was read from. After the user switches the
+    # period, district or student group, the version says nothing about the new slice.
+    version_of = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
     def __init__(self, *args, metric, **kwargs):
         self.metric = metric
         super().__init__(*args, **kwargs)
         self.fields["value"].help_text = value_help(metric)
-        self.fields["district"].queryset = District.objects.filter(is_total=False)
-        self.fields["student_group"].queryset = StudentGroup.objects.filter(is_total=False)
+        self.fields["district"].queryset = District.objects.own(metric.plan)
+        self.fields["student_group"].queryset = StudentGroup.objects.own(metric.plan)
 
     def clean(self):
         cleaned = super().clean()
@@ -95,6 +93,27 @@ class ReadingForm(MetricValueMixin, forms.Form):
             self.add_error("evidence_file", "Choose the evidence file again after fixing the "
                                             "other fields.")
         return cleaned
+
+    def slice_key(self):
+        data = self.cleaned_data
+        return slice_key(data.get("period"), data.get("district"), data.get("student_group"))
+
+    def slice_changed(self):
+        """True when the version posted was read from another slice than the one saved."""
+        shown = self.cleaned_data.get("version_of")
+        return bool(shown) and shown != self.slice_key()
+
+    def expected_version(self):
+        """The version the user saw of the slice being saved: 0 ("none yet") when they
+        switched slices, so the save creates the reading or shows its current value."""
+        return 0 if self.slice_changed() else self.cleaned_data["version"]
+
+    def show_current(self, current):
+        """After a conflict: the version and slice of the current reading, so that saving
+        again replaces it on purpose."""
+        self.data = self.data.copy()
+        self.data["version"] = current.version if current else 0
+        self.data["version_of"] = self.slice_key()
 
 
 class TargetForm(forms.ModelForm):
@@ -119,7 +138,8 @@ class BulkRowForm(MetricValueMixin, forms.Form):
     value = forms.CharField(max_length=60, required=False)
     qualifier = forms.ChoiceField(choices=Qualifier.choices, required=False)
     note = forms.CharField(max_length=5000, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1,
+                                 initial=0)
 
     def __init__(self, *args, metric, **kwargs):
         self.metric = metric
@@ -152,13 +172,41 @@ class ReviewForm(forms.Form):
 
 
 class ReadingSliceForm(forms.Form):
-    """Which district and student group's readings a metric page lists."""
+    """Which district and student group's readings a metric page lists: the plan's own."""
 
     district = forms.ModelChoiceField(
-        queryset=District.objects.filter(is_total=False), required=False,
+        queryset=District.objects.none(), required=False,
         empty_label="All districts (county-wide)",
     )
     student_group = forms.ModelChoiceField(
-        queryset=StudentGroup.objects.filter(is_total=False), required=False,
-        empty_label="All students",
+        queryset=StudentGroup.objects.none(), required=False, empty_label="All students",
     )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.own(plan)
+        self.fields["student_group"].queryset = StudentGroup.objects.own(plan)
+
+    def chosen(self):
+        """The district and student group chosen (None: the whole), valid ones only."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("district"), data.get("student_group")
+
+
+class ReadingLinkForm(ReadingSliceForm):
+    """What a link to the entry form presets (?period=&district=&student_group=)."""
+
+    period = forms.CharField(max_length=20, required=False)
+
+    def __init__(self, *args, metric, **kwargs):
+        self.metric = metric
+        super().__init__(*args, plan=metric.plan, **kwargs)
+
+    def clean_period(self):
+        """The period written the usual way; one the metric refuses is kept as typed,
+        for the entry form to explain when it is saved."""
+        text = self.cleaned_data["period"].strip()
+        try:
+            return str(self.metric.validate_period(text)) if text else ""
+        except ValidationError:
+            return text

@@ -4,11 +4,14 @@ Dashboards read the precomputed aggregates (MetricSnapshot, Rollup), never raw
 readings; only a metric's own page lists its readings.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from . import access
+from .history import metric_history  # noqa: F401 - pages read it from here
 from .models import (
     AggregateState,
     District,
@@ -21,7 +24,9 @@ from .models import (
     Status,
     StudentGroup,
 )
-from .periods import Period
+from .periods import Period, next_period
+from .rowformat import export_readings
+from .status import is_overdue, overdue_filter
 
 
 def county_wide_readings():
@@ -41,13 +46,36 @@ def dashboard_rows():
     )
 
 
-def pillar_rows(pillar):
+OUTLINE_ORDER = ("metric__priority_area__order", "metric__goal__order", "-metric__is_headline",
+                 "metric__headline_order", "metric__name")
+
+
+def pillar_rows(pillar, limit=None):
+    """A pillar's dashboard rows in outline order (at most `limit`)."""
+    rows = dashboard_rows().filter(metric__pillar=pillar).order_by(*OUTLINE_ORDER)
+    return list(rows if limit is None else rows[:limit])
+
+
+def pillar_status_counts(pillar):
+    """How many of a pillar's metrics have each status, by priority area and goal:
+    [(priority area id, goal id, status, n)], in one query."""
     return list(
-        dashboard_rows()
-        .filter(metric__pillar=pillar)
-        .order_by("metric__priority_area__order", "metric__goal__order", "-metric__is_headline",
-                  "metric__headline_order", "metric__name")
+        MetricSnapshot.objects.filter(is_county_wide=True, metric__pillar=pillar).order_by()
+        .values_list("metric__priority_area", "metric__goal", "status")
+        .annotate(n=Count("id"))
     )
+
+
+def furthest_behind(pillar, limit):
+    """The pillar's rows with a progress toward target, at most `limit` of them, those
+    furthest behind the progress expected by now; in outline order."""
+    behind = (
+        MetricSnapshot.objects.filter(is_county_wide=True, metric__pillar=pillar,
+                                      progress__isnull=False)
+        .annotate(shortfall=Coalesce(F("expected"), 0.0) - F("progress"))
+        .order_by("-shortfall", "metric__name").values("pk")[:limit]
+    )
+    return list(dashboard_rows().filter(pk__in=behind).order_by(*OUTLINE_ORDER))
 
 
 def plan_wide_rows(plan):
@@ -79,10 +107,10 @@ def rollups(plan):
 def attention(plan, limit=8):
     """What needs attention: off-track, overdue and no-data metrics, a few of each."""
     rows = dashboard_rows().filter(metric__plan=plan)
-    today = timezone.localdate()
+    overdue = overdue_filter(plan, timezone.localdate())
     groups = {
         "off_track": rows.filter(status=Status.OFF_TRACK).order_by("metric__name"),
-        "stale": rows.filter(next_due_on__lt=today).order_by("next_due_on", "metric__name"),
+        "stale": rows.filter(overdue).order_by("next_due_on", "metric__name"),
         "no_data": rows.filter(status=Status.NO_DATA).order_by("metric__name"),
     }
     return {name: list(qs[:limit]) for name, qs in groups.items()}
@@ -131,59 +159,100 @@ def search(rows, text):
 # --- Data entry ----------------------------------------------------------------
 
 
-def my_update_rows(user, plan=None):
+def my_update_rows(user, plan=None, today=None):
     """The dashboard rows of the metrics `user` may enter, overdue first.
 
-    Each row gets `.next_period` (the period whose reading is due next) and
-    `.is_overdue`.
+    Each row gets `.next_period` (the period whose value is due next, text, or None
+    when its plan has no period left or is closed: `entry_period`) and `.is_overdue`
+    (`status.is_overdue`: never once the plan has ended).
     """
     metrics = access.editable_metrics(user)
     if plan is not None:
         metrics = metrics.filter(plan=plan)
-    rows = list(dashboard_rows().filter(metric__in=metrics))
-    today = timezone.localdate()
+    rows = _sharing_plans(dashboard_rows().filter(metric__in=metrics))
+    today = today or timezone.localdate()
     for row in rows:
-        row.next_period = next_period(row, today)
-        row.is_overdue = bool(row.next_due_on and row.next_due_on < today)
-    # Overdue first, then the ones never reported, then the rest by due date.
-    rows.sort(key=lambda r: (not r.is_overdue, r.next_due_on is not None,
+        following = entry_period(row, today)
+        row.next_period = following.text if following else None
+        row.is_overdue = is_overdue(row.next_due_on, row.metric.plan, today)
+    # Overdue first, then the ones never reported, then the rest by due date; last the
+    # ones with nothing left to enter.
+    rows.sort(key=lambda r: (r.next_period is None, not r.is_overdue, r.next_due_on is not None,
                              r.next_due_on or today, r.metric.name))
     return rows
 
 
 def owned_metric_rows():
     """Dashboard rows of every metric that has owners, with the owners prefetched."""
-    return list(
+    return _sharing_plans(
         dashboard_rows().filter(metric__owners__isnull=False).distinct()
         .prefetch_related("metric__owners")
     )
 
 
-def next_period(row, today):
-    """The period whose reading is due next: after the latest one, or the current one."""
-    if row.latest_period or row.pending_period:
-        latest = max(
-            (Period.parse(p) for p in (row.latest_period, row.pending_period) if p),
-            key=lambda p: p.end,
-        )
-        return latest.next().text
-    frequency = row.metric.frequency
-    year = today.year if today.month >= 7 else today.year - 1
-    if frequency == "monthly":
-        return Period.month(today.year, today.month).text
-    if frequency == "quarterly":
-        return f"{Period.school_year(year)} Q{(today.month - 7) % 12 // 3 + 1}"
-    return Period.school_year(year).text
+def _sharing_plans(rows):
+    """The rows as a list, the metrics of one plan sharing one plan object, so that the
+    plan's end (status.overdue_until) is looked up once per plan, not once per row."""
+    rows, plans = list(rows), {}
+    for row in rows:
+        row.metric.plan = plans.setdefault(row.metric.plan_id, row.metric.plan)
+    return rows
+
+
+def entered_period(row):
+    """The newest period of a dashboard row entered so far, approved or waiting, or None.
+    A returned value is not entered (the snapshot keeps it out of `pending_period`): its
+    period stays the one due until it is resubmitted."""
+    entered = [Period.parse(p) for p in (row.latest_period, row.pending_period) if p]
+    return max(entered, key=lambda p: (p.end, p.start)) if entered else None
+
+
+def entry_period(row, today):
+    """The period a row's metric is due for next: `periods.next_period` (the one rule)."""
+    return next_period(row.metric, entered_period(row), today)
 
 
 def returned_readings(user):
     """Readings sent back to `user` with a comment, to fix."""
     return list(
-        Reading.objects.filter(entered_by=user, state=ReadingState.DRAFT)
-        .exclude(review_comment="")
+        Reading.objects.filter(entered_by=user, state=ReadingState.RETURNED)
         .select_related("metric__plan", "district", "student_group")
         .order_by("-updated_at")
     )
+
+
+# --- Worklists: targets and owners ---------------------------------------------------
+
+
+def _worklist_metrics(user, plan=None):
+    """The metrics of `user`'s worklists: those they may set targets of (a lead's
+    pillars, every one for an administrator), in open plans, not retired, in outline order."""
+    metrics = (
+        access.approvable_metrics(user)
+        .filter(plan__closed_at__isnull=True)
+        .filter(Q(retired_on__isnull=True) | Q(retired_on__gt=timezone.localdate()))
+        .select_related("plan", "pillar")
+        .order_by("plan__start_year", "plan__name", "pillar__order", "priority_area__order",
+                  "goal__order", "name")
+    )
+    return metrics if plan is None else metrics.filter(plan=plan)
+
+
+def metrics_without_target(user, plan=None):
+    """Metrics of `user`'s pillars without a target: context figures (never judged) and
+    retired metrics left out."""
+    return _worklist_metrics(user, plan).filter(target_value__isnull=True, is_context=False)
+
+
+def metrics_without_owner(user, plan=None):
+    """Metrics of `user`'s pillars that no data steward keeps."""
+    return _worklist_metrics(user, plan).filter(owners__isnull=True)
+
+
+def users_with_role(role):
+    """Active users holding `role` (a metrics.roles name), by name: whom a grid offers."""
+    return (get_user_model().objects.filter(is_active=True, groups__name=role).distinct()
+            .order_by("first_name", "last_name", "username"))
 
 
 def readings_for_period(metrics, period):
@@ -195,54 +264,88 @@ def readings_for_period(metrics, period):
 
 
 def approval_queue(user):
-    """Readings waiting for `user`'s approval, oldest first."""
-    return list(
+    """Readings waiting for `user`'s approval, oldest first (a queryset: pages count or
+    paginate it)."""
+    return (
         Reading.objects.filter(
             state=ReadingState.SUBMITTED, metric__in=access.approvable_metrics(user)
         )
         .select_related("metric__plan", "metric__pillar", "district", "student_group",
                         "entered_by")
-        .order_by("updated_at")
+        .order_by("updated_at", "pk")
     )
 
 
-def metric_history(metric, limit=100):
-    """Every recorded change to the metric and its readings, newest first, with old → new.
+# --- Reads for reports ---
 
-    Two queries: the metric's history and its readings' history; diffs are taken
-    between consecutive records of the same object.
-    """
-    # Bounded: a metric may have thousands of readings; the newest changes matter here.
-    reading_records = sorted(
-        Reading.history.filter(metric_id=metric.pk).select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit * 3],
-        key=lambda r: (r.history_date, r.history_id),
+
+def report_metrics(plan, pillars):
+    """Plan-wide metrics and the metrics of `pillars`, in report order: by pillar,
+    priority area and goal, then within a level the order the metrics were entered in
+    (the report's own order for fixtures loaded from it)."""
+    return list(
+        Metric.objects.filter(Q(pillar__isnull=True) | Q(pillar__in=pillars), plan=plan)
+        .select_related("plan", "pillar", "priority_area", "goal")
+        .order_by(
+            "pillar__order", "priority_area__order", "goal__order", "headline_order", "pk"
+        )
     )
-    metric_records = sorted(
-        metric.history.select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit * 3],
-        key=lambda r: (r.history_date, r.history_id),
+
+
+def approved_county_readings(plan, pillars, *, until):
+    """Approved county-wide readings of the plan-wide metrics and of `pillars` whose
+    period ends by `until`, each metric's oldest first."""
+    return list(
+        county_wide_readings().filter(
+            Q(metric__pillar__isnull=True) | Q(metric__pillar__in=pillars),
+            metric__plan=plan, approved_value__isnull=False, period_end__lte=until,
+        )
+        .only(
+            "id", "metric_id", "period", "period_start", "period_end", "approved_value",
+            "approved_qualifier", "is_derived",
+        ).order_by("metric_id", "period_end", "period_start")
     )
-    entries = []
-    for records, fields, kind in (
-        (reading_records, ("period", "value", "qualifier", "state", "approved_value", "note",
-                           "evidence_url"), "reading"),
-        (metric_records, ("name", "definition", "unit", "target_value", "target_period",
-                          "baseline_value", "baseline_period", "on_track_threshold",
-                          "at_risk_threshold"), "metric"),
-    ):
-        previous = {}
-        for record in records:
-            before = previous.get(record.id)
-            changes = [
-                (name, getattr(before, name) if before else None, getattr(record, name))
-                for name in fields
-                if before is None or getattr(before, name) != getattr(record, name)
-            ]
-            if before is None:
-                changes = [c for c in changes if c[2] not in (None, "")]
-            entries.append({"record": record, "kind": kind, "changes": changes,
-                            "type": record.get_history_type_display()})
-            previous[record.id] = record
-    entries.sort(key=lambda e: e["record"].history_date, reverse=True)
-    return entries[:limit]
+
+
+def approved_district_readings(pairs):
+    """Approved readings of whole districts (all students) for (metric id, period) pairs,
+    each metric's largest value first."""
+    if not pairs:
+        return []
+    match = Q()
+    for metric_id, period in pairs:
+        match |= Q(metric_id=metric_id, period=period)
+    return list(
+        Reading.objects.filter(
+            match, approved_value__isnull=False, district__is_total=False,
+            student_group__is_total=True,
+        )
+        .select_related("district")
+        .only("id", "metric_id", "period", "approved_value", "approved_qualifier",
+              "district__name")
+        .order_by("metric_id", "-approved_value", "district__name")
+    )
+
+
+def approved_export_rows(plan, *, since, until, pillars=None):
+    """Approved readings (every district and student group) of the plan-wide metrics
+    and of `pillars` (all when None) within since..until, with what a row of the
+    shared row format needs, plan-wide metrics first on every database (NULLs sort
+    first on SQLite and last on PostgreSQL otherwise)."""
+    readings = export_readings(plan).filter(period_start__gte=since, period_end__lte=until)
+    if pillars is not None:
+        readings = readings.filter(Q(metric__pillar__in=pillars) | Q(metric__pillar__isnull=True))
+    return readings.order_by(
+        F("metric__pillar__order").asc(nulls_first=True),
+        F("metric__priority_area__order").asc(nulls_first=True),
+        F("metric__goal__order").asc(nulls_first=True),
+        "metric__code", "period_end", "district__name", "student_group__name",
+    )
+
+
+def newest_approved_period_end(plan):
+    """The last day of the newest period of the plan with an approved value, or None."""
+    return (
+        Reading.objects.filter(metric__plan=plan, approved_value__isnull=False)
+        .order_by("-period_end").values_list("period_end", flat=True).first()
+    )

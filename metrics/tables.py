@@ -1,17 +1,67 @@
+"""The lists our pages show, one django-tables2 table each, on one shared base."""
+
 import django_tables2 as tables
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .models import MetricSnapshot
-from .status import display
+from .status import Status, baseline_label, display
 from .units import format_change, plain_number
 
+PER_PAGE = 50
 
-def status_badge(status, label):
+
+def status_word(status, label, *, period=None, final=False):
+    """The status in words: a baseline says its period ("Baseline (2023-24)"), a status
+    in a closed plan says it is final ("On track (final)")."""
+    if status == Status.BASELINE and period:
+        label = baseline_label(period)
+    return f"{label} (final)" if final else label
+
+
+def status_badge(status, label, *, period=None, final=False):
     return format_html(
         '<span class="status status-{}"><span aria-hidden="true">{}</span> {}</span>',
-        status, display(status).icon, label,
+        status, display(status).icon, status_word(status, label, period=period, final=final),
     )
+
+
+def row_status_badge(record):
+    """A snapshot row's badge: its period for a baseline, "(final)" in a closed plan."""
+    return status_badge(record.status, record.get_status_display(),
+                        period=record.latest_period,
+                        final=bool(record.metric.plan.closed_at))
+
+
+class BaseTable(tables.Table):
+    """What every table of ours shares: the look, a caption for screen readers, the first
+    column as row headers, and one template whose sort links and pager use Django's own
+    `{% querystring %}` (so the page's other parameters, its filters, are kept).
+
+    The template names the parameters `sort` and `page`: one paginated or sortable
+    table a page. A page never grows past `Meta.per_page` rows, whatever `?per_page=`
+    asks for.
+    """
+
+    caption = ""
+    row_header = None  # the column whose cells are the rows' <th scope="row">
+
+    class Meta:
+        attrs = {"class": "data-table"}
+        template_name = "metrics/_table.html"
+        per_page = PER_PAGE
+        empty_text = "Nothing to show."
+
+    def __init__(self, *args, caption=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if caption is not None:
+            self.caption = caption
+        if self.row_header is None and self.columns:
+            self.row_header = next(iter(self.columns)).name
+
+    def paginate(self, *args, per_page=None, **kwargs):
+        per_page = min(max(per_page or self._meta.per_page, 1), self._meta.per_page)
+        return super().paginate(*args, per_page=per_page, **kwargs)
 
 
 class SyntheticMarkColumn(tables.Column):
@@ -24,7 +74,7 @@ class SyntheticMarkColumn(tables.Column):
         return "SYNTHETIC DATA (demo, not real figures)"
 
 
-class MetricSnapshotTable(tables.Table):
+class MetricSnapshotTable(BaseTable):
     """A pillar's metrics with their county-wide state, sortable and exportable."""
 
     name = tables.Column(accessor="metric__name", verbose_name="Metric",
@@ -42,25 +92,25 @@ class MetricSnapshotTable(tables.Table):
     next_due_on = tables.Column(verbose_name="Next due", default="—")
     unit = tables.Column(accessor="metric__unit", verbose_name="Unit")
 
-    class Meta:
+    class Meta(BaseTable.Meta):
         model = MetricSnapshot
         fields = ("name", "code", "priority_area", "status", "latest_value", "latest_period",
                   "change", "target", "progress", "next_due_on", "unit")
         sequence = fields
         exclude = ("id",)
         order_by = ("priority_area", "name")
-        attrs = {"class": "data-table"}
-        template_name = "django_tables2/table.html"
         empty_text = "No metric matches these filters."
 
     def render_status(self, record):
-        badge = status_badge(record.status, record.get_status_display())
+        badge = row_status_badge(record)
         if getattr(record, "is_pending", False):
             return format_html('{} <span class="badge badge-pending">update pending</span>', badge)
         return badge
 
     def value_status(self, record):
-        return record.get_status_display()
+        return status_word(record.status, record.get_status_display(),
+                           period=record.latest_period,
+                           final=bool(record.metric.plan.closed_at))
 
     def render_latest_value(self, record):
         return record.metric.format(record.latest_value, record.latest_qualifier)
@@ -104,3 +154,140 @@ class MetricSnapshotTable(tables.Table):
     def render_unit(self, record):
         return record.metric.get_unit_display()
 
+
+class ReadingTable(BaseTable):
+    """One slice (district, student group) of a metric's readings, newest first."""
+
+    period = tables.Column(verbose_name="Period")
+    value = tables.Column(verbose_name="Value", attrs={"td": {"class": "num"}})
+    state = tables.Column(verbose_name="Approval")
+    district = tables.Column(verbose_name="District")
+    student_group = tables.Column(verbose_name="Student group")
+    sources = tables.TemplateColumn(
+        verbose_name="Source and evidence", accessor="source_text", empty_values=(),
+        template_code=(
+            '{% if record.source_text %}<q>{{ record.source_text }}</q>{% endif %}'
+            '{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
+            'rel="noopener noreferrer">evidence link</a>{% endif %}'
+            '{% if record.evidence_file %} <a href="{% url "metrics:evidence" record.pk %}">'
+            'evidence file</a>{% endif %}'
+        ),
+    )
+    note = tables.Column(verbose_name="Note", default="")
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+        empty_text = "No readings for this district and student group yet."
+
+    def __init__(self, data, *, metric, **kwargs):
+        self.metric = metric
+        super().__init__(data, caption=f"Readings of {metric.name}", **kwargs)
+
+    def render_value(self, record):
+        figure = self.metric.format(record.value, record.qualifier)
+        if record.is_derived:
+            return format_html('{} <span class="badge">derived</span>', figure)
+        return figure
+
+    def render_state(self, record):
+        parts = [record.get_state_display()]
+        if record.awaits_approval and record.approved_value is not None:
+            parts.append(format_html(
+                '<br><span class="muted">approved: {}</span>',
+                self.metric.format(record.approved_value, record.approved_qualifier),
+            ))
+        if record.review_comment:
+            parts.append(format_html('<br><span class="muted">“{}”</span>',
+                                     record.review_comment))
+        return format_html_join("", "{}", ((part,) for part in parts))
+
+
+class HistoryTable(BaseTable):
+    """Every recorded change to a metric and its readings (metric_history's entries)."""
+
+    when = tables.DateTimeColumn(accessor="record__history_date", verbose_name="When",
+                                 format="j M Y, H:i")
+    who = tables.Column(accessor="record__history_user", verbose_name="Who",
+                        default="system")
+    what = tables.TemplateColumn(
+        verbose_name="What", accessor="kind", template_code=(
+            '{{ record.type }} {% if record.kind == "reading" %}reading '
+            '{{ record.record.period }}{% else %}metric{% endif %}'
+        ),
+    )
+    changes = tables.TemplateColumn(
+        verbose_name="Change (old → new)", empty_values=(), template_code=(
+            '<ul class="history-changes">{% for name, old, new in record.changes %}<li>'
+            '{{ name }}: {{ old|default_if_none:"—" }} → {{ new|default_if_none:"—" }}</li>'
+            '{% empty %}<li>no field changed</li>{% endfor %}</ul>'
+        ),
+    )
+    restore = tables.TemplateColumn(
+        verbose_name="Restore", accessor="record", template_code=(
+            '{% if record.kind == "reading" and record.record.history_type != "-" %}'
+            '<form method="post" action="{% url \'metrics:restore\' record.record.id '
+            'record.record.history_id %}">{% csrf_token %}<button type="submit" '
+            'class="link-button link-dark">Restore {{ record.record.value|floatformat:"-4" }}'
+            '<span class="visually-hidden"> for {{ record.record.period }}</span></button>'
+            '</form>{% endif %}'
+        ),
+    )
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+        empty_text = "No change recorded yet."
+
+    def __init__(self, data, *, metric, may_restore=False, **kwargs):
+        super().__init__(
+            data, caption=f"Every change to {metric.name} and its readings",
+            exclude=() if may_restore else ("restore",), **kwargs,
+        )
+        self.row_header = None  # a log: no column names its rows
+
+    def render_who(self, value):
+        return value.get_username()
+
+
+class ApprovalTable(BaseTable):
+    """Readings waiting for the user's approval, oldest first, each with its decision."""
+
+    metric = tables.TemplateColumn(
+        verbose_name="Metric and period", accessor="metric__name", template_code=(
+            '<a href="{{ record.metric.get_absolute_url }}">{{ record.metric.name }}</a>, '
+            '{{ record.period }}'
+        ),
+    )
+    value = tables.TemplateColumn(
+        verbose_name="New value", attrs={"td": {"class": "num"}}, template_code=(
+            '{% load figures %}<strong>{% figure record.metric record.value record.qualifier %}'
+            '</strong>{% if record.approved_value is not None %}<br><span class="muted">'
+            'replacing {% figure record.metric record.approved_value record.approved_qualifier %}'
+            '</span>{% endif %}'
+        ),
+    )
+    slice = tables.TemplateColumn(
+        verbose_name="District and group", accessor="district",
+        template_code="{{ record.district }}, {{ record.student_group }}",
+    )
+    entered = tables.TemplateColumn(
+        verbose_name="Entered", accessor="updated_at", template_code=(
+            '{{ record.entered_by.get_username|default:"an import" }}, '
+            '{{ record.updated_at|date:"j M Y, H:i" }}'
+        ),
+    )
+    note = tables.TemplateColumn(
+        verbose_name="Note and evidence", accessor="note", empty_values=(), template_code=(
+            '{{ record.note }}{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
+            'rel="noopener noreferrer">Evidence link</a>{% endif %}'
+        ),
+    )
+    decision = tables.TemplateColumn(
+        verbose_name="Decision", accessor="pk", template_name="metrics/_review_form.html",
+    )
+
+    class Meta(BaseTable.Meta):
+        orderable = False
+        empty_text = "Nothing waits for your approval."
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, caption="Values waiting for your approval", **kwargs)

@@ -56,6 +56,8 @@ def test_secret_may_come_from_a_file(tmp_path):
         ("EMAIL_PORT", "smtp", "EMAIL_PORT='smtp' is not a whole number"),
         ("CONN_MAX_AGE", "-5", "CONN_MAX_AGE='-5' must be at least 0"),
         ("SECRET_KEY_FILE", "/nonexistent/secret", "SECRET_KEY_FILE='/nonexistent/secret'"),
+        ("HEALTH_HEARTBEAT_STALE_SECONDS", "30", "must be at least 60"),
+        ("HEALTH_FULL_REBUILD_WARN_HOURS", "soon", "is not a whole number"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(name, value, says):
@@ -89,3 +91,18 @@ def test_database_and_redis_urls_select_the_real_services():
         "django.db.backends.postgresql", "db.example.org", "600", "False",
         "redis://cache.example.org:6379/0",
     ]
+
+
+def test_production_redirects_to_https_except_the_health_check():
+    # check --deploy (above) wants SECURE_SSL_REDIRECT; a load balancer probes /healthz
+    # over plain HTTP, so that one path is exempt, and only it.
+    result = run_manage(
+        "shell", "-c",
+        "import re; from django.conf import settings as s; "
+        "exempt = lambda p: any(re.search(x, p.lstrip('/')) for x in s.SECURE_REDIRECT_EXEMPT); "
+        "print(s.SECURE_SSL_REDIRECT, exempt('/healthz'), exempt('/'), exempt('/healthz/x'), "
+        "exempt('/accounts/login/'), s.HEALTH_HEARTBEAT_STALE_SECONDS, "
+        "s.HEALTH_FULL_REBUILD_WARN_HOURS)",
+        env=PRODUCTION,
+    )
+    assert result.stdout.split()[-7:] == ["True", "True", "False", "False", "False", "180", "26"]

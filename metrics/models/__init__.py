@@ -5,14 +5,17 @@ from .aggregates import (
     Rollup,
     Status,
 )
+from .audit import AuditEvent, AuditKind
 from .dimensions import District, StudentGroup
 from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
 from .reading import Reading, ReadingState
-from .reminders import ReminderLog
+from .reminders import ApprovalDigestLog, ReminderLog
 
 __all__ = [
-    "Accumulation", "AggregateState", "Direction", "District", "Frequency", "ImportBatch", "Level",
+    "Accumulation", "AggregateState", "ApprovalDigestLog", "AuditEvent", "AuditKind",
+    "Direction", "District", "Frequency",
+    "ImportBatch", "Level",
     "Metric", "MetricSnapshot", "PendingRebuild", "Reading", "ReadingState", "ReminderLog",
     "Rollup", "Status", "StudentGroup",
 ]

@@ -2,32 +2,40 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from ..evidence import (
+    EVIDENCE_EXTENSIONS,
+    EVIDENCE_MAX_BYTES,
+    delete_on_commit,
+    download_name,
+    evidence_upload_to,
+    validate_evidence,
+    validate_evidence_size,  # named by migration 0004
+)
 from ..periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
 from .dimensions import District, StudentGroup
 from .metric import Metric
 
-EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "csv", "xlsx", "docx", "txt"]
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-
-
-def validate_evidence_size(file):
-    if file.size > EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            "The evidence file is %(size)s MB; at most 10 MB is accepted.",
-            code="file_too_large", params={"size": f"{file.size / 1024 / 1024:.1f}"},
-        )
+__all__ = ["EVIDENCE_EXTENSIONS", "EVIDENCE_MAX_BYTES", "Reading", "ReadingState",
+           "returned_label", "validate_evidence", "validate_evidence_size"]
 
 
 class ReadingState(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted for approval"
     APPROVED = "approved", "Approved"
+    # Sent back by a pillar lead with a comment (review_comment): not pending, not
+    # entered; its period stays the one due until the steward resubmits it.
+    RETURNED = "returned", "Returned"
+
+
+def returned_label(comment):
+    """The one wording of a returned value, wherever it appears."""
+    return f"Returned: {comment}" if comment else "Returned"
 
 
 class Reading(models.Model):
@@ -60,11 +68,16 @@ class Reading(models.Model):
     evidence_url = models.URLField(
         blank=True, max_length=500, help_text="A link to where the figure comes from."
     )
+    # Stored under a random name (metrics/evidence.py), served by metrics:evidence as an
+    # attachment typed from its content; a replaced or removed file leaves storage.
     evidence_file = models.FileField(
-        upload_to="evidence/%Y/%m/", blank=True, max_length=300,
-        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS), validate_evidence_size],
+        upload_to=evidence_upload_to, blank=True, max_length=300,
+        validators=[validate_evidence],
         help_text="PDF, image, CSV, XLSX, DOCX or text file, at most 10 MB.",
     )
+    # The uploaded file's own name, made safe: the name the download is given.
+    evidence_name = models.CharField(max_length=200, blank=True, default="", db_default="",
+                                     editable=False)
     source_text = models.TextField(
         blank=True, help_text="The source's own words for this figure, quoted exactly."
     )
@@ -148,7 +161,39 @@ class Reading(models.Model):
         self.set_period(Period.parse(self.period))
         if self.pk is not None:
             self.version += 1
+        upload = self.evidence_file
+        if upload and not upload._committed:
+            self.evidence_name = download_name(upload.name)
+        elif not upload:
+            self.evidence_name = ""
+        stored = self._evidence_before_save()
         super().save(*args, **kwargs)
+        if stored and stored != self.evidence_file.name:
+            delete_on_commit(self.evidence_file.storage, stored)
+        self._stored_evidence = self.evidence_file.name or ""
+
+    def _evidence_before_save(self):
+        stored = getattr(self, "_stored_evidence", None)
+        if stored is None and self.pk is not None:
+            stored = type(self)._base_manager.filter(pk=self.pk).values_list(
+                "evidence_file", flat=True).first()
+        return stored or ""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The stored evidence file, to delete once a save has replaced or removed it
+        # (None when the field was not loaded).
+        stored = instance.__dict__.get("evidence_file")
+        instance._stored_evidence = getattr(stored, "name", stored)
+        return instance
+
+    @property
+    def evidence_download_name(self):
+        """The download's file name: the uploaded name, or one made from the reading."""
+        extension = self.evidence_file.name.rpartition(".")[2]
+        return self.evidence_name or download_name(
+            f"{self.metric.code} {self.period} evidence.{extension}")
 
     @property
     def display_value(self):
@@ -162,7 +207,18 @@ class Reading(models.Model):
 
     @property
     def awaits_approval(self):
-        return self.state != ReadingState.APPROVED
+        return self.state not in (ReadingState.APPROVED, ReadingState.RETURNED)
+
+    @property
+    def is_returned(self):
+        return self.state == ReadingState.RETURNED
+
+    @property
+    def state_label(self):
+        """How the state reads for people: "Returned: <the lead's comment>" for a returned
+        value (never "pending"), else the state's label."""
+        return returned_label(self.review_comment) if self.is_returned else (
+            self.get_state_display())
 
     def clean(self):
         errors = {}

@@ -1,7 +1,8 @@
 """Services: every write with a rule or a side effect goes through one of these.
 
 readings (record, approve, return, restore), targets, reminders; the spreadsheet
-import's start and confirm live in metrics/imports (its own package).
+import's start and confirm are in services/imports.py, imported from there (not
+re-exported here: it uses metrics/imports, which uses services.readings).
 """
 
 from .readings import (

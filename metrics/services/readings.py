@@ -1,17 +1,20 @@
 """Writes to readings: record, approve, return, restore. Every write validates with the
-model's rules first, runs in its own transaction, and reaches the aggregates through
-the model signals.
+model's rules first, runs in its own transaction, and asks for its metric's rebuild
+(`request_rebuild`, queued on commit).
 
 Whether a value is approved at once is decided here only (`approval`): callers state
 their intent and this module refuses an approval the user may not make.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import access
+from ..aggregates import request_rebuild
 from ..models import District, Metric, Reading, ReadingState, StudentGroup
+from .plans import refuse_if_closed
+from .reminders import notify_returned
 
 READING_FIELDS = ("value", "qualifier", "note", "source_text", "is_derived", "evidence_url")
 
@@ -53,8 +56,9 @@ class EditConflict(Exception):
     """Someone else saved the reading since the form was opened."""
 
     def __init__(self, current):
-        self.current = current
-        super().__init__(f"reading {current.pk} is at version {current.version}")
+        self.current = current  # the reading as it is now; None when there is none
+        super().__init__(f"reading {current.pk} is at version {current.version}" if current
+                         else "the reading no longer exists")
 
 
 def reading_record(
@@ -78,23 +82,17 @@ def reading_record(
 
     District and student group default to the whole (all districts, all students).
     A new or changed value is approved at once or submitted for approval by the one
-    rule, `approval(user, metric, approve)`: `approve` states the caller's intent. `expected_version` is the version the user's form showed (0 for a new
-    reading): when someone saved since, EditConflict is raised and nothing is
-    written. Raises ValidationError, naming the field, when a value is not allowed.
+    rule, `approval(user, metric, approve)`: `approve` states the caller's intent.
+    `expected_version` is the version the user's form showed (0 for a new reading):
+    when someone saved since, EditConflict is raised and nothing is written. Raises
+    ValidationError, naming the field, when a value is not allowed.
     """
     district = district or District.objects.total()
     student_group = student_group or StudentGroup.objects.total()
     period_text = str(metric.validate_period(period))
     approve = approval(user, metric, approve)
     with transaction.atomic():
-        existing = (
-            Reading.objects.select_for_update()
-            .filter(
-                metric=metric, period=period_text, district=district, student_group=student_group
-            )
-            .order_by("pk")  # the default ordering joins other tables, which FOR UPDATE refuses
-            .first()
-        )
+        existing = _current_reading(metric, period_text, district, student_group)
         if expected_version is not None and (existing.version if existing else 0) != int(
             expected_version
         ):
@@ -126,9 +124,41 @@ def reading_record(
         elif not unchanged:
             reading.state = ReadingState.SUBMITTED
             reading.review_comment = ""
-        reading.full_clean()
-        reading.save()
+        if reading.pk:
+            reading.full_clean()
+            reading.save()
+        else:
+            _insert_first(reading)
+        request_rebuild(metric.pk)
     return reading
+
+
+def _current_reading(metric, period, district, student_group):
+    """The reading of one slice, locked until the transaction ends, or None."""
+    return (
+        Reading.objects.select_for_update()
+        .filter(metric=metric, period=period, district=district, student_group=student_group)
+        .order_by("pk")  # the default ordering joins other tables, which FOR UPDATE refuses
+        .first()
+    )
+
+
+def _insert_first(reading):
+    """Insert a slice's first reading. When another writer inserted it first (between
+    our read and now), raise EditConflict with their row rather than a server error:
+    the unique constraint refuses ours (IntegrityError on PostgreSQL, which waits for
+    their commit) or full_clean() sees theirs already."""
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction stays usable
+            reading.full_clean()
+            reading.save()
+    except (IntegrityError, ValidationError) as exc:
+        winner = _current_reading(
+            reading.metric, reading.period, reading.district, reading.student_group
+        )
+        if winner is None:
+            raise
+        raise EditConflict(winner) from exc
 
 
 def _approve(reading, user):
@@ -143,11 +173,13 @@ def reading_approve(*, reading, user, comment=""):
     """Approve the value entered: statuses, roll-ups, exports and public pages use it."""
     if not approval(user, reading.metric, True):
         raise PermissionDenied(APPROVAL_REFUSED)
+    refuse_if_closed(reading.metric.plan, "approving a value")
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         _approve(reading, user)
         reading.review_comment = comment or ""
         reading.save()
+        request_rebuild(reading.metric_id)
     return reading
 
 
@@ -155,6 +187,7 @@ def reading_return(*, reading, user, comment):
     """Send a submitted value back to its steward with a comment; the approved one stays."""
     if not approval(user, reading.metric, True):
         raise PermissionDenied(APPROVAL_REFUSED)
+    refuse_if_closed(reading.metric.plan, "returning a value")
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": "Say what needs changing, so the steward can fix it."})
@@ -162,9 +195,11 @@ def reading_return(*, reading, user, comment):
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         if reading.state == ReadingState.APPROVED:
             raise ValidationError({"comment": "This value is already approved."})
-        reading.state = ReadingState.DRAFT
+        reading.state = ReadingState.RETURNED
         reading.review_comment = comment
         reading.save()
+        request_rebuild(reading.metric_id)
+        transaction.on_commit(lambda: notify_returned(reading=reading, user=user))
     return reading
 
 

@@ -1,32 +1,87 @@
-"""Remind stewards of the metrics whose next reading is due or overdue, once per period."""
+"""E-mails to staff: stewards reminded of due metrics (once per metric and period), a
+steward told when a lead returns a value, pillar leads told (at most daily) that
+values wait for their approval.
 
+Every link is absolute, built from `SITE_URL` (`absolute_url`). With DEBUG off a
+SITE_URL that is unset or a loopback address would send people links that lead
+nowhere: sending is refused (`SiteUrlRefused`) with a message saying what to set.
+Synthetic (demo) plans are never in an e-mail.
+"""
+
+import ipaddress
+import logging
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from .. import selectors
-from ..models import ReminderLog
-from ..periods import Period
+from ..models import ApprovalDigestLog, ReminderLog
+from ..status import due_on, is_overdue
+
+log = logging.getLogger(__name__)
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
-def send_due_reminders(*, today=None, base_url=""):
+class SiteUrlRefused(Exception):
+    """SITE_URL cannot be used in e-mails (unset or loopback with DEBUG off)."""
+
+
+def site_url():
+    """SITE_URL, checked: with DEBUG off it must be set and not a loopback address."""
+    url = (getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    if settings.DEBUG:
+        return url
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host.lower() in LOOPBACK_NAMES
+    if not url or not host or loopback:
+        raise SiteUrlRefused(
+            f"SITE_URL is {url or 'not set'}: e-mails would link to a page nobody else can "
+            "open. Set SITE_URL to the address people use (e.g. https://kpi.example.org) "
+            "before sending e-mails."
+        )
+    return url
+
+
+def absolute_url(path):
+    return f"{site_url()}{path}"
+
+
+def _day(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- Stewards: due and overdue metrics -------------------------------------------
+
+
+def send_due_reminders(*, today=None):
     """Email each steward the metrics they own whose next period has ended.
 
     A metric's period is included at most once per steward (ReminderLog), so a
-    daily run never repeats itself. Returns the number of emails sent.
+    daily run never repeats itself. Each metric is listed with its plan, the period
+    due, its due date and a link to enter it. Returns the number of emails sent;
+    raises SiteUrlRefused (nothing sent) when SITE_URL cannot be linked to.
     """
+    base = site_url()
     today = today or timezone.localdate()
     owners = defaultdict(list)
     for row in selectors.owned_metric_rows():
+        if row.metric.plan.is_synthetic:
+            continue  # demo data: never in an e-mail
         for user in row.metric.owners.all():
             owners[user].append(row)
     sent = 0
     for user, rows in owners.items():
-        due = [r for r in _due_rows(user, rows, today)]
+        due = list(_due_rows(user, rows, today))
         if not due or not user.email:
             continue
         with transaction.atomic():
@@ -36,7 +91,7 @@ def send_due_reminders(*, today=None, base_url=""):
             )
             send_mail(
                 subject=f"{len(due)} metric update{'s' * (len(due) != 1)} due",
-                message=_body(user, due, base_url),
+                message=_due_body(user, due, base),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[user.email],
             )
@@ -50,21 +105,114 @@ def _due_rows(user, rows, today):
         .values_list("metric_id", "period")
     )
     for row in rows:
-        row.next_period = selectors.next_period(row, today)
-        if Period.parse(row.next_period).end >= today:
-            continue  # the period has not ended: nothing to report yet
+        if row.metric.is_context:
+            continue  # a context figure is never due
+        following = selectors.entry_period(row, today)
+        if following is None or following.end >= today:
+            continue  # no period left (plan closed, metric retired) or it has not ended
+        row.next_period = following.text
         if (row.metric_id, row.next_period) in already:
             continue
-        row.is_overdue = bool(row.next_due_on and row.next_due_on < today)
+        row.due_on = due_on(row.metric, following)
+        row.is_overdue = is_overdue(row.due_on, row.metric.plan, today)
         yield row
 
 
-def _body(user, rows, base_url):
+def _due_body(user, rows, base):
     lines = [f"Hello {user.get_full_name() or user.get_username()},", "",
              "These metrics you keep are waiting for their next value:", ""]
-    for row in sorted(rows, key=lambda r: not r.is_overdue):
+    for row in sorted(rows, key=lambda r: (not r.is_overdue, r.due_on, r.metric.name)):
+        metric = row.metric
         state = "OVERDUE" if row.is_overdue else "due"
-        lines.append(f"- {row.metric.name}: {row.next_period} ({state})")
-    lines += ["", f"Enter them at {base_url}{reverse('metrics:my_updates')}", "",
+        enter = reverse("metrics:enter", kwargs={"plan": metric.plan.slug, "code": metric.code})
+        lines += [
+            f"- {metric.name} ({metric.plan.name}): {row.next_period}, due by "
+            f"{_day(row.due_on)} ({state})",
+            f"  {base}{enter}?period={row.next_period}",
+        ]
+    lines += ["", f"All your updates: {base}{reverse('metrics:my_updates')}", "",
               "You get one reminder per metric and period."]
     return "\n".join(lines)
+
+
+# --- Stewards: a value returned ----------------------------------------------------
+
+
+def notify_returned(*, reading, user=None):
+    """Tell the steward who entered `reading` that a lead returned it, with the comment.
+    Called on commit by services.readings.reading_return; a refused SITE_URL or a mail
+    error is logged, never raised (the return itself is saved)."""
+    steward = reading.entered_by
+    if steward is None or not steward.email or reading.metric.plan.is_synthetic:
+        return False
+    metric = reading.metric
+    try:
+        link = absolute_url(
+            reverse("metrics:enter", kwargs={"plan": metric.plan.slug, "code": metric.code})
+            + f"?period={reading.period}"
+        )
+        by = (user.get_full_name() or user.get_username()) if user else "A pillar lead"
+        send_mail(
+            subject=f"Returned: {metric.name}, {reading.period}",
+            message="\n".join([
+                f"Hello {steward.get_full_name() or steward.get_username()},", "",
+                f"{by} returned the value of {metric.name} ({metric.plan.name}) for "
+                f"{reading.period}, {reading.display_value}:", "",
+                f"  {reading.review_comment}", "",
+                f"Correct and resubmit it at {link}",
+            ]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[steward.email],
+        )
+    except SiteUrlRefused as exc:
+        log.error("Return notice for reading %s not sent: %s", reading.pk, exc)
+        return False
+    except Exception:  # a mail server down never undoes the return
+        log.exception("Return notice for reading %s not sent", reading.pk)
+        return False
+    return True
+
+
+# --- Pillar leads: values waiting for approval ---------------------------------------
+
+
+def send_approval_digests(*, today=None):
+    """Email each pillar lead how many values wait for their approval, at most once a
+    day (ApprovalDigestLog). Synthetic and closed plans are left out. Returns the number sent;
+    raises SiteUrlRefused (nothing sent) when SITE_URL cannot be linked to."""
+    base = site_url()
+    today = today or timezone.localdate()
+    leads = (
+        get_user_model().objects.filter(is_active=True, led_pillars__isnull=False)
+        .exclude(email="").distinct()
+        .exclude(pk__in=ApprovalDigestLog.objects.filter(sent_on=today).values("user_id"))
+    )
+    sent = 0
+    for lead in leads:
+        queue = selectors.approval_queue(lead).filter(
+            metric__plan__is_synthetic=False, metric__plan__closed_at__isnull=True)
+        waiting = queue.count()
+        if not waiting:
+            continue
+        first = list(queue[:20])
+        with transaction.atomic():
+            _, created = ApprovalDigestLog.objects.get_or_create(
+                user=lead, sent_on=today, defaults={"waiting": waiting})
+            if not created:
+                continue
+            lines = [f"Hello {lead.get_full_name() or lead.get_username()},", "",
+                     f"{waiting} value{'s wait' if waiting != 1 else ' waits'} for your "
+                     "approval:", ""]
+            lines += [f"- {r.metric.name} ({r.metric.plan.name}), {r.period}: "
+                      f"{r.display_value}" for r in first]
+            if waiting > len(first):
+                lines.append(f"- and {waiting - len(first)} more")
+            lines += ["", f"Review them at {base}{reverse('metrics:approvals')}", "",
+                      "You get at most one of these a day."]
+            send_mail(
+                subject=f"{waiting} value{'s' * (waiting != 1)} waiting for your approval",
+                message="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[lead.email],
+            )
+        sent += 1
+    return sent

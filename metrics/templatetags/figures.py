@@ -1,6 +1,7 @@
 from django import template
 
-from ..tables import status_badge
+from ..status import STATUS_DISPLAY, display, plan_life
+from ..tables import row_status_badge, status_badge
 from ..units import format_change
 
 register = template.Library()
@@ -17,10 +18,21 @@ def change(metric, value):
     return format_change(value, metric.unit)
 
 
+@register.simple_tag(takes_context=True)
+def status(context, row):
+    """Status as colour, icon and word together (colour is never the only signal); a
+    metric's row says its baseline period, and any status of a closed plan "(final)"."""
+    if hasattr(row, "metric"):
+        return row_status_badge(row)
+    plan = context.get("plan")
+    return status_badge(row.status, row.get_status_display(),
+                        final=bool(getattr(plan, "closed_at", None)))
+
+
 @register.simple_tag
-def status(row):
-    """Status as colour, icon and word together (colour is never the only signal)."""
-    return status_badge(row.status, row.get_status_display())
+def plan_life_message(plan):
+    """What the page says of `plan`'s life: "This plan ended on 30 June 2025. …", or ""."""
+    return plan_life(plan).message if plan else ""
 
 
 @register.filter
@@ -31,3 +43,12 @@ def status_label(code):
         return Status(code).label
     except ValueError:
         return code
+
+
+@register.simple_tag
+def status_summary(counts):
+    """Status counts in words, in the statuses' order: "5 on track, 1 at risk, 2 no data"."""
+    order = list(STATUS_DISPLAY)
+    codes = sorted(counts, key=lambda code: order.index(code) if code in order else len(order))
+    return ", ".join(f"{counts[code]} {display(code).word.lower()}" for code in codes
+                     if counts[code])

@@ -6,12 +6,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_tables2 import RequestConfig
 
 from pillars.models import StrategicPlan
 
 from .. import access, selectors
-from ..forms import BulkRowForm, PeriodForm, ReadingForm, ReviewForm, TargetForm
-from ..models import District, Metric, Reading, StudentGroup
+from ..forms import (
+    BulkRowForm,
+    PeriodForm,
+    ReadingForm,
+    ReadingLinkForm,
+    ReviewForm,
+    TargetForm,
+    slice_key,
+)
+from ..models import Metric, Reading
 from ..services import (
     EditConflict,
     metric_set_target,
@@ -20,6 +29,7 @@ from ..services import (
     reading_restore,
     reading_return,
 )
+from ..tables import ApprovalTable
 from ..units import plain_number
 
 
@@ -41,7 +51,7 @@ def my_updates(request):
     return render(request, "metrics/my_updates.html", {
         "rows": selectors.my_update_rows(request.user),
         "returned": selectors.returned_readings(request.user),
-        "queue_size": len(selectors.approval_queue(request.user)),
+        "queue_size": selectors.approval_queue(request.user).count(),
         "plans": StrategicPlan.objects.filter(
             metrics__in=access.editable_metrics(request.user)
         ).distinct(),
@@ -54,6 +64,7 @@ def reading_enter(request, plan, code):
     """Add or correct one reading; refuses a save over someone else's newer one."""
     metric = _metric(plan, code)
     _require(access.can_enter(request.user, metric))
+    status, link_errors = 200, []
     if request.method == "POST":
         form = ReadingForm(request.POST, request.FILES, metric=metric)
         if form.is_valid():
@@ -64,12 +75,12 @@ def reading_enter(request, plan, code):
                     qualifier=data["qualifier"], note=data["note"],
                     district=data["district"], student_group=data["student_group"],
                     evidence_url=data["evidence_url"], evidence_file=data["evidence_file"],
-                    user=request.user, expected_version=data["version"],
+                    user=request.user, expected_version=form.expected_version(),
                 )
             except EditConflict as conflict:
-                form.add_error(None, _conflict_message(metric, conflict.current))
-                form.data = form.data.copy()
-                form.data["version"] = conflict.current.version if conflict.current else 0
+                form.add_error(None, _conflict_message(metric, conflict.current,
+                                                       switched=form.slice_changed()))
+                form.show_current(conflict.current)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -77,42 +88,53 @@ def reading_enter(request, plan, code):
                 messages.success(request, _saved_message(metric, reading))
                 return redirect(metric.get_absolute_url())
     else:
-        form = ReadingForm(metric=metric, initial=_initial_reading(request, metric))
+        link = ReadingLinkForm(request.GET, metric=metric)
+        form = ReadingForm(metric=metric, initial=_initial_reading(metric, link))
+        if request.GET and not link.is_valid():
+            # A link that does not parse: the form opens as for no choice, says what was
+            # wrong with the link, and answers 400.
+            status = 400
+            link_errors = [f"The link's {link[field].label.lower()}: {' '.join(errors)}"
+                           for field, errors in link.errors.items()]
     return render(request, "metrics/reading_form.html", {
-        "plan": metric.plan, "metric": metric, "form": form,
-    })
+        "plan": metric.plan, "metric": metric, "form": form, "link_errors": link_errors,
+    }, status=status)
 
 
-def _initial_reading(request, metric):
-    period = request.GET.get("period") or ""
-    district = District.objects.filter(pk=request.GET.get("district") or None).first()
-    group = StudentGroup.objects.filter(pk=request.GET.get("student_group") or None).first()
+def _initial_reading(metric, link):
+    """The entry form's first values: the reading the link points at, if it exists
+    (what of the link does not parse is left out)."""
+    district, group = link.chosen()
+    period = link.cleaned_data.get("period", "")
     existing = (
-        Reading.objects.filter(
-            metric=metric, period=period,
-            district=district or District.objects.total(),
-            student_group=group or StudentGroup.objects.total(),
-        ).first() if period else None
+        selectors.metric_readings(metric, district=district, student_group=group)
+        .filter(period=period).first() if period else None
     )
-    if existing is None:
-        return {"period": period, "district": district, "student_group": group, "version": 0}
-    return {
-        "period": existing.period, "value": plain_number(existing.value),
-        "qualifier": existing.qualifier, "note": existing.note,
-        "evidence_url": existing.evidence_url, "district": district, "student_group": group,
-        "version": existing.version,
-    }
+    initial = {"period": period, "district": district, "student_group": group, "version": 0,
+               "version_of": slice_key(period, district, group)}
+    if existing is not None:
+        initial.update(
+            value=plain_number(existing.value), qualifier=existing.qualifier,
+            note=existing.note, evidence_url=existing.evidence_url, version=existing.version,
+        )
+    return initial
 
 
-def _conflict_message(metric, current):
+def _conflict_message(metric, current, *, switched=False):
     if current is None:
         return ("This reading was deleted since you opened the form. Check the values and "
                 "save again.")
     who = current.entered_by.get_username() if current.entered_by else "someone"
+    value = metric.format(current.value, current.qualifier)
+    if switched:
+        return (
+            f"{current.period} for {current.district}, {current.student_group} already has a "
+            f"value: {value}, saved by {who} on {current.updated_at:%-d %b %Y at %H:%M}. Your "
+            "values are kept below; save again to replace it."
+        )
     return (
         f"{who} saved this reading at {current.updated_at:%H:%M} since you opened the form: "
-        f"the value is now {metric.format(current.value, current.qualifier)}. Your values are "
-        "kept below; save again to replace theirs."
+        f"the value is now {value}. Your values are kept below; save again to replace theirs."
     )
 
 
@@ -208,9 +230,9 @@ def target_edit(request, plan, code):
 @login_required
 def approvals(request):
     _require(access.may_approve_at_all(request.user))
-    return render(request, "metrics/approvals.html", {
-        "readings": selectors.approval_queue(request.user), "form": ReviewForm(),
-    })
+    table = ApprovalTable(selectors.approval_queue(request.user))
+    RequestConfig(request).configure(table)
+    return render(request, "metrics/approvals.html", {"table": table})
 
 
 @require_POST

@@ -1,10 +1,12 @@
 """Staff data entry: one reading, conflicts, bulk grid, targets, approval, history, restore."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.aggregates import rebuild
 from metrics.models import MetricSnapshot, Reading, ReadingState, Status
@@ -15,15 +17,6 @@ from ..factories import MetricFactory, PillarFactory, ReadingFactory
 @pytest.fixture(autouse=True)
 def _in_process(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture
-def owned(users):
-    metric = MetricFactory(code="rate", name="Newsletter open rate", unit="percent")
-    metric.owners.add(users["steward"])
-    metric.pillar.leads.add(users["lead"])
-    rebuild()
-    return metric
 
 
 def _enter_url(metric):
@@ -102,7 +95,7 @@ def test_lead_returns_with_a_comment_and_the_steward_sees_it(client, users, owne
     client.post(reverse("metrics:review", args=[reading.pk]),
                 {"action": "return", "comment": "Source says 41.2"})
     reading.refresh_from_db()
-    assert (reading.state, reading.review_comment) == (ReadingState.DRAFT, "Source says 41.2")
+    assert (reading.state, reading.review_comment) == (ReadingState.RETURNED, "Source says 41.2")
     client.force_login(users["steward"])
     assert "Source says 41.2" in client.get(reverse("metrics:my_updates")).content.decode()
 
@@ -210,7 +203,7 @@ def test_lead_sets_a_target_and_the_status_follows(
 ):
     ReadingFactory(metric=owned, period="2023-24", value=67)
     rebuild()
-    assert MetricSnapshot.objects.get(metric=owned, is_county_wide=True).status == Status.NO_TARGET
+    assert MetricSnapshot.objects.get(metric=owned, is_county_wide=True).status == Status.BASELINE
     client.force_login(users["lead"])
     url = reverse("metrics:target", args=[owned.plan.slug, owned.code])
     bad = client.post(url, {"target_value": "180", "target_period": "2024-25",
@@ -236,7 +229,7 @@ def test_history_shows_who_changed_what_and_admin_restores_through_the_service(
     client.force_login(users["administrator"])
     page = client.get(owned.get_absolute_url())
     html = page.content.decode()
-    assert "steward" in html and "value: 40.0000 → 41.0000" in html
+    assert "steward" in html and "Value: 40% → 41%" in html
     first = Reading.history.order_by("history_date").first()
     reading = Reading.objects.get()
     client.post(reverse("metrics:restore", args=[reading.pk, first.history_id]))
@@ -246,7 +239,10 @@ def test_history_shows_who_changed_what_and_admin_restores_through_the_service(
     assert reading.history.count() == 3
 
 
-def test_my_updates_lists_overdue_first(client, users, owned):
+def test_my_updates_lists_overdue_first(client, users, owned, monkeypatch):
+    # 1 December 2024, while the 2022-25 plan runs: after it ended nothing is overdue.
+    moment = timezone.make_aware(datetime.datetime(2024, 12, 1, 12))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
     recent = MetricFactory(pillar=owned.pillar, plan=owned.plan, code="recent", name="Recent one")
     recent.owners.add(users["steward"])
     ReadingFactory(metric=owned, period="2022-23", value=30)  # next due long ago
@@ -268,3 +264,154 @@ def test_outsider_pillar_is_forbidden_for_the_steward(client, users, owned):
     other = MetricFactory(pillar=PillarFactory(plan=owned.plan), code="x")
     client.force_login(users["steward"])
     assert client.get(_enter_url(other)).status_code == 403
+
+
+# --- Every input parses or is refused politely (issue 12) ----------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"district": "abc"}, {"district": "1.5"}, {"district": "99999999999999999999"},
+     {"district": "٣"}, {"district": "-1"}, {"student_group": "abc"},
+     {"student_group": "1.5"}, {"period": "x" * 30}, {"district": "\x00"}],
+)
+def test_an_entry_link_that_does_not_parse_is_a_400_that_says_why(client, users, owned, query):
+    client.force_login(users["steward"])
+    response = client.get(_enter_url(owned), query)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "The link&#x27;s" in html
+    assert 'name="value"' in html  # the form is still there, as for no choice
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"version": "abc"}, {"version": "-1"}, {"version": "99999999999999999999"},
+     {"version": "٣"}, {"district": "abc"}, {"district": "99999999999999999999"},
+     {"student_group": "1.5"}, {"qualifier": "<script>"}, {"period": "٢٠٢٣-٢٤"},
+     {"period": ""}, {"value": "٣"}, {"note": "\x00"}, {"evidence_url": "javascript:x"}],
+)
+def test_a_form_value_that_does_not_parse_is_a_form_error(client, users, owned, data):
+    client.force_login(users["steward"])
+    response = _post(client, owned, **data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert "<script>" not in response.content.decode()
+    assert not Reading.objects.exists()
+
+
+@pytest.fixture
+def district(owned):
+    """A district that reports for the plan of `owned`."""
+    from metrics.models import District
+
+    district = District.objects.create(code="d1", name="Inglewood Unified")
+    district.plans.add(owned.plan)
+    return district
+
+
+def _form_from(client, metric, query):
+    """The entry form as the page shows it: its hidden version and the slice it belongs to."""
+    form = client.get(_enter_url(metric), query).context["form"]
+    return {name: form[name].value() for name in ("version", "version_of")}
+
+
+def test_switching_to_a_district_without_a_reading_creates_that_reading(
+    client, users, owned, district
+):
+    county = ReadingFactory(metric=owned, value=40)
+    client.force_login(users["lead"])
+    shown = _form_from(client, owned, {"period": "2023-24"})
+    assert shown["version"] == county.version
+    response = _post(client, owned, value="31", district=district.pk, **shown)
+    assert response.status_code == 302
+    assert Reading.objects.get(district=district).value == 31
+    county.refresh_from_db()
+    assert county.value == 40  # the county-wide reading the form opened with is untouched
+
+
+def test_switching_to_a_group_that_has_a_reading_shows_its_value_to_confirm_over(
+    client, users, owned, district
+):
+    ReadingFactory(metric=owned, value=40)
+    theirs = ReadingFactory(metric=owned, value=30, district=district)
+    client.force_login(users["lead"])
+    shown = _form_from(client, owned, {"period": "2023-24"})
+    response = _post(client, owned, value="33", district=district.pk, **shown)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2023-24 for Inglewood Unified, All students already has a value: 30%" in html
+    assert 'value="33"' in html  # what the user typed is kept
+    theirs.refresh_from_db()
+    assert theirs.value == 30
+    form = response.context["form"]
+    again = _post(client, owned, value="33", district=district.pk,
+                  version=form.data["version"], version_of=form.data["version_of"])
+    assert again.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.value == 33
+
+
+def test_a_version_for_a_reading_that_is_gone_says_so(client, users, owned):
+    client.force_login(users["lead"])
+    response = _post(client, owned, value="33", version=3)
+    assert response.status_code == 200
+    assert "This reading was deleted since you opened the form" in response.content.decode()
+    assert _post(client, owned, value="33",
+                 version=response.context["form"].data["version"]).status_code == 302
+
+
+# --- Concurrent first saves, simulated (PostgreSQL runs them for real:
+# tests/metrics/test_postgres_concurrency.py) ----------------------------------
+
+
+@pytest.fixture
+def lost_race(monkeypatch, owned):
+    """Another writer's first save lands between our read (which found no reading) and
+    our insert: the first look-up misses the row that now exists."""
+    from metrics.services import readings
+
+    winner = ReadingFactory(metric=owned, value=41, state="submitted", approved_value=None)
+    real = readings._current_reading
+    calls = []
+
+    def first_misses(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(readings, "_current_reading", first_misses)
+    return winner
+
+
+@pytest.mark.parametrize("check", ["full_clean sees it", "the unique constraint refuses"])
+def test_the_service_turns_a_lost_first_save_into_a_conflict(
+    users, owned, lost_race, monkeypatch, check
+):
+    from metrics.services import EditConflict, reading_record
+
+    if check == "the unique constraint refuses":
+        monkeypatch.setattr(Reading, "validate_constraints", lambda self, exclude=None: None)
+        monkeypatch.setattr(Reading, "validate_unique", lambda self, exclude=None: None)
+    with pytest.raises(EditConflict) as conflict:
+        reading_record(metric=owned, period="2023-24", value="45", user=users["steward"],
+                       expected_version=0)
+    assert conflict.value.current == lost_race
+    assert list(Reading.objects.values_list("value", flat=True)) == [41]
+
+
+def test_the_form_shows_a_lost_first_save_as_a_conflict(client, users, owned, lost_race):
+    client.force_login(users["steward"])
+    response = _post(client, owned, value="45", version=0)
+    assert response.status_code == 200
+    assert "saved this reading" in response.content.decode()
+    assert "the value is now 41%" in response.content.decode()
+    assert list(Reading.objects.values_list("value", flat=True)) == [41]
+
+
+def test_the_grid_shows_a_lost_first_save_as_a_conflict(client, users, owned, lost_race):
+    client.force_login(users["steward"])
+    url = reverse("metrics:bulk_entry", args=[owned.plan.slug]) + "?period=2023-24"
+    response = client.post(url, {f"m{owned.pk}-value": "45", f"m{owned.pk}-version": 0})
+    assert response.status_code == 200
+    assert "the value is now 41%" in response.content.decode()
+    assert list(Reading.objects.values_list("value", flat=True)) == [41]

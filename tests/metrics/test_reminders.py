@@ -10,6 +10,11 @@ from metrics.models import ReminderLog
 from ..factories import MetricFactory, ReadingFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "https://kpi.example.org"
+
+
 @pytest.fixture
 def stewarded(db):
     steward = UserFactory(username="kim", email="kim@example.org", role="Data steward")
@@ -28,7 +33,8 @@ def test_each_steward_gets_the_due_metrics_once_per_period(stewarded):
     assert _send(today) == 1
     message = mail.outbox[0]
     assert message.to == ["kim@example.org"]
-    assert "Late metric: 2023-24 (OVERDUE)" in message.body
+    assert "Late metric (" in message.body and ": 2023-24, due by " in message.body
+    assert "(OVERDUE)" in message.body
     assert "Fresh metric" not in message.body
     assert "/my-updates/" in message.body
     assert _send(today) == 0  # the same period is never reminded twice
@@ -51,3 +57,24 @@ def _send(today):
     from metrics.services.reminders import send_due_reminders
 
     return send_due_reminders(today=today)
+
+
+def test_after_the_plan_ended_reminders_never_say_overdue(stewarded, after_the_plan):
+    # 1 December 2026: the plan (2022-25) ended; its 2023-24 may still be entered.
+    assert _send(after_the_plan) == 1
+    body = mail.outbox[0].body
+    assert ": 2023-24, due by " in body and "(due)" in body and "OVERDUE" not in body
+
+
+def test_context_figures_and_closed_plans_are_never_reminded(stewarded):
+    from metrics.models import Metric
+    from metrics.services.plans import plan_close
+
+    late = Metric.objects.get(name="Late metric")
+    late.is_context = True
+    late.save()
+    assert _send(datetime.date(2024, 12, 1)) == 0
+    late.is_context = False
+    late.save()
+    plan_close(plan=late.plan)
+    assert _send(datetime.date(2024, 12, 1)) == 0

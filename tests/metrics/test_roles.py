@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from metrics import roles
 from metrics.management.commands.create_demo_users import DEMO_PASSWORD, DEMO_USERS
@@ -38,7 +39,8 @@ def test_demo_users_are_created_once_per_role_and_can_sign_in(settings, capsys):
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out
     for username, role in DEMO_USERS.items():
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        # django-axes counts sign-ins per request: it needs one.
+        user = authenticate(HttpRequest(), username=username, password=DEMO_PASSWORD)
         assert user is not None
         assert list(user.groups.values_list("name", flat=True)) == [role]
 

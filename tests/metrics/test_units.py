@@ -71,3 +71,51 @@ def test_refused_values_name_the_field_and_say_what_is_allowed(unit, value, kwar
 )
 def test_figures_read_as_the_report_writes_them(value, unit, qualifier, scale_max, text):
     assert format_figure(Decimal(value), unit, qualifier=qualifier, scale_max=scale_max) == text
+
+
+def test_every_unit_has_its_one_spec():
+    from metrics.units import SPECS, spec
+
+    assert set(SPECS) == set(Unit)
+    assert all(spec(unit).unit == unit for unit in Unit)
+
+
+@pytest.mark.parametrize(
+    ("change", "unit", "text"),
+    [
+        ("2285", Unit.COUNT, "+2,285"),
+        ("-3.1", Unit.PERCENT, "−3.1 pts"),
+        ("0", Unit.PERCENT_CHANGE, "±0 pts"),
+        ("1200000", Unit.CURRENCY, "+$1.2 million"),
+        ("-2", Unit.RANK, "−2 places"),
+        ("1", Unit.RANK, "+1 place"),
+        ("0.3", Unit.RATING, "+0.3"),
+        ("0.5", Unit.RATIO, "+0.5:1"),
+        (None, Unit.COUNT, "—"),
+    ],
+)
+def test_changes_read_as_the_report_writes_them(change, unit, text):
+    from metrics.units import format_change
+
+    assert format_change(None if change is None else Decimal(change), unit) == text
+
+
+def test_help_text_and_chart_axis_come_from_the_unit():
+    from metrics.units import spec
+
+    assert spec(Unit.PERCENT).help_text().startswith("A share from 0 to 100, e.g. 45.5")
+    rating = spec(Unit.RATING)
+    assert rating.help_text(scale_min=Decimal(1), scale_max=Decimal(5)) == "A rating from 1 to 5."
+    assert rating.axis(scale_min=Decimal(1), scale_max=Decimal(5))["range"] == [1.0, 5.0]
+    assert spec(Unit.PERCENT).axis()["ticksuffix"] == "%"
+    assert spec(Unit.CURRENCY).axis()["tickprefix"] == "$"
+    assert spec(Unit.PERCENT_CHANGE).axis()["rangemode"] == "normal"
+    assert spec(Unit.COUNT).axis()["title"]["text"] == "Count"
+    assert spec(Unit.PERCENT).hover() == "%{y:,}%"
+
+
+@pytest.mark.parametrize("value", ["٣", "١٢٣", "４５", "1\u00a0000"])
+def test_digits_of_other_scripts_are_refused_politely(value):
+    with pytest.raises(ValidationError) as exc:
+        validate_value(Unit.COUNT, value)
+    assert "is not a number" in exc.value.message_dict["value"][0]
