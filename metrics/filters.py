@@ -1,9 +1,11 @@
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from . import selectors
 from .models import Level, MetricSnapshot, Status
+from .status import overdue_filter
 from .units import Unit
 
 
@@ -45,6 +47,7 @@ class MetricSnapshotFilter(django_filters.FilterSet):
         """`pillar` comes with its priority areas and their goals prefetched
         (pillars.selectors.pillar_with_structure)."""
         super().__init__(*args, **kwargs)
+        self.pillar = pillar
         if pillar is not None:
             areas = list(pillar.priority_areas.all())
             self.filters["priority_area"].extra["choices"] = [(a.pk, a.name) for a in areas]
@@ -66,7 +69,11 @@ class MetricSnapshotFilter(django_filters.FilterSet):
         return queryset.filter(metric__goal__isnull=True, metric__priority_area__isnull=True)
 
     def filter_stale(self, queryset, name, value):
+        """Overdue by the one rule (status.overdue_filter): nothing of an ended or closed
+        plan is overdue."""
         today = timezone.localdate()
+        overdue = (overdue_filter(self.pillar.plan, today) if self.pillar is not None
+                   else Q(next_due_on__lt=today))
         if value == "overdue":
-            return queryset.filter(next_due_on__lt=today)
-        return queryset.exclude(next_due_on__lt=today)
+            return queryset.filter(overdue)
+        return queryset.exclude(overdue)

@@ -106,7 +106,7 @@ def rollups(plan):
 
 def attention(plan, limit=8):
     """What needs attention: off-track, overdue and no-data metrics, a few of each."""
-    rows = dashboard_rows().filter(metric__plan=plan)
+    rows = dashboard_rows().filter(metric__plan=plan).prefetch_related("metric__owners")
     overdue = overdue_filter(plan, timezone.localdate())
     groups = {
         "off_track": rows.filter(status=Status.OFF_TRACK).order_by("metric__name"),
@@ -349,3 +349,42 @@ def newest_approved_period_end(plan):
         Reading.objects.filter(metric__plan=plan, approved_value__isnull=False)
         .order_by("-period_end").values_list("period_end", flat=True).first()
     )
+
+
+# --- What the dashboards say of their data (issue 10) ---
+
+
+def pillars_last_approved(plan):
+    """{pillar id: when it last received an approved value} for `plan`, in one query.
+    A value loaded approved (from the report, an import) counts from when it was saved."""
+    from django.db.models import Max
+
+    return dict(
+        Reading.objects.filter(metric__plan=plan, approved_value__isnull=False)
+        .order_by().values("metric__pillar")
+        .annotate(last=Max(Coalesce("approved_at", "updated_at")))
+        .values_list("metric__pillar", "last")
+    )
+
+
+def latest_approved_period(plan, pillar=None):
+    """The newest period of `plan`'s (or `pillar`'s) approved figures, "2023-24", or None;
+    one query."""
+    rows = Reading.objects.filter(metric__plan=plan, approved_value__isnull=False)
+    if pillar is not None:
+        rows = rows.filter(metric__pillar=pillar)
+    return rows.order_by("-period_end", "-period_start").values_list("period", flat=True).first()
+
+
+def plan_worklist_counts(plan):
+    """How long the plan's worklists are, plan-wide: tracked metrics without a target
+    (context figures and retired metrics left out) and values waiting for approval;
+    two queries."""
+    today = timezone.localdate()
+    return {
+        "targets_missing": Metric.objects.filter(
+            plan=plan, is_context=False, target_value__isnull=True
+        ).filter(Q(retired_on__isnull=True) | Q(retired_on__gt=today)).count(),
+        "to_approve": Reading.objects.filter(
+            metric__plan=plan, state=ReadingState.SUBMITTED).count(),
+    }

@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .models import MetricSnapshot
-from .status import Status, baseline_label, display
+from .rowformat import csv_safe
+from .status import Status, baseline_label, display, is_overdue
 from .units import format_change, plain_number
 
 PER_PAGE = 50
@@ -59,6 +60,12 @@ class BaseTable(tables.Table):
         if self.row_header is None and self.columns:
             self.row_header = next(iter(self.columns)).name
 
+    def as_values(self, exclude_columns=None):
+        """Rows for django-tables2's exports (the pillar table's CSV): every text cell
+        through rowformat.csv_safe, so no spreadsheet runs it as a formula."""
+        for row in super().as_values(exclude_columns=exclude_columns):
+            yield [csv_safe(value) for value in row]
+
     def paginate(self, *args, per_page=None, **kwargs):
         per_page = min(max(per_page or self._meta.per_page, 1), self._meta.per_page)
         return super().paginate(*args, per_page=per_page, **kwargs)
@@ -83,14 +90,21 @@ class MetricSnapshotTable(BaseTable):
     priority_area = tables.Column(accessor="metric__priority_area__name",
                                   verbose_name="Priority area", default="—")
     status = tables.Column(verbose_name="Status")
-    latest_value = tables.Column(verbose_name="Latest", attrs={"td": {"class": "num"}})
+    # Values and changes are in each metric's own unit: sorting them would mix units, so
+    # the table sorts by status or progress instead.
+    latest_value = tables.Column(verbose_name="Latest", attrs={"td": {"class": "num"}},
+                                 orderable=False)
     latest_period = tables.Column(verbose_name="Period", default="—")
-    change = tables.Column(verbose_name="Change", attrs={"td": {"class": "num"}}, default="—")
+    change = tables.Column(verbose_name="Change", attrs={"td": {"class": "num"}}, default="—",
+                           orderable=False)
     target = tables.Column(accessor="metric__target_value", verbose_name="Target", default="—")
     progress = tables.Column(verbose_name="Progress", default="—",
                              attrs={"td": {"class": "num"}})
     next_due_on = tables.Column(verbose_name="Next due", default="—")
     unit = tables.Column(accessor="metric__unit", verbose_name="Unit")
+
+    # The columns a 1,280-px window shows by default; "all columns" (and the export) adds them.
+    OPTIONAL_COLUMNS = ("code", "priority_area", "target", "unit")
 
     class Meta(BaseTable.Meta):
         model = MetricSnapshot
@@ -145,8 +159,11 @@ class MetricSnapshotTable(BaseTable):
     def render_progress(self, value):
         return f"{value:.0%}"
 
-    def render_next_due_on(self, value):
-        if value < timezone.localdate():
+    def render_next_due_on(self, value, record):
+        # One plan object for every row, so the plan's end is read once (status.overdue_until).
+        plan = self.__dict__.setdefault("_plans", {}).setdefault(
+            record.metric.plan_id, record.metric.plan)
+        if is_overdue(value, plan, timezone.localdate()):
             return format_html('<span class="overdue">Overdue since {}</span>',
                                value.strftime("%-d %b %Y"))
         return value.strftime("%-d %b %Y")
@@ -190,13 +207,14 @@ class ReadingTable(BaseTable):
         return figure
 
     def render_state(self, record):
-        parts = [record.get_state_display()]
-        if record.awaits_approval and record.approved_value is not None:
+        # "Returned: <the lead's comment>" is the state's own label (Reading.state_label).
+        parts = [record.state_label]
+        if (record.awaits_approval or record.is_returned) and record.approved_value is not None:
             parts.append(format_html(
                 '<br><span class="muted">approved: {}</span>',
                 self.metric.format(record.approved_value, record.approved_qualifier),
             ))
-        if record.review_comment:
+        if record.review_comment and not record.is_returned:
             parts.append(format_html('<br><span class="muted">“{}”</span>',
                                      record.review_comment))
         return format_html_join("", "{}", ((part,) for part in parts))
@@ -224,7 +242,7 @@ class HistoryTable(BaseTable):
     )
     restore = tables.TemplateColumn(
         verbose_name="Restore", accessor="record", template_code=(
-            '{% if record.kind == "reading" and record.record.history_type != "-" %}'
+            '{% if record.restorable %}'
             '<form method="post" action="{% url \'metrics:restore\' record.record.id '
             'record.record.history_id %}">{% csrf_token %}<button type="submit" '
             'class="link-button link-dark">Restore {{ record.record.value|floatformat:"-4" }}'

@@ -17,7 +17,22 @@ CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
+# Below the plot, under the x-axis title: the legend's top this many pixels under the axis.
+LEGEND_GAP = 64
+
+
+def _legend_below(layout, height):
+    """A horizontal legend below the plot, clear of the x-axis title: its top sits
+    LEGEND_GAP px under the axis (in the margin, which Plotly widens to fit it)."""
+    margin = layout["margin"]
+    plot = max(height - margin["t"] - margin["b"], 1)
+    layout["legend"] = {"orientation": "h", "x": 0, "xanchor": "left", "yanchor": "top",
+                        "y": -LEGEND_GAP / plot}
+
+
 def _render(figure, div_id, height):
+    if figure["layout"].get("showlegend", True) and len(figure["data"]) > 0:
+        _legend_below(figure["layout"], height)
     figure["layout"].update(font=FONT, height=height, paper_bgcolor="#ffffff",
                             plot_bgcolor="#ffffff")
     html = pio.to_html(
@@ -43,13 +58,12 @@ def status_distribution(counts, div_id, *, height=120):
         "data": traces,
         "layout": {
             "barmode": "stack", "showlegend": True,
-            "legend": {"orientation": "h", "y": -0.35},
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 90},
             "xaxis": {"title": {"text": "Metrics"}, "dtick": _tick(sum(counts.values()))},
             "yaxis": {"visible": False},
         },
     }
-    return _render(figure, div_id, height)
+    return _render(figure, div_id, height + 80)
 
 
 def progress(rows, div_id):
@@ -73,14 +87,13 @@ def progress(rows, div_id):
             },
         ],
         "layout": {
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 100},
             "xaxis": {"title": {"text": "% of the way from baseline to target"},
                       "ticksuffix": "%", "rangemode": "tozero"},
             "yaxis": {"automargin": True, "autorange": "reversed"},
-            "legend": {"orientation": "h", "y": -0.2},
         },
     }
-    return _render(figure, div_id, max(200, 40 + 32 * len(rows)))
+    return _render(figure, div_id, max(260, 100 + 32 * len(rows)))
 
 
 def trend(metric, series, div_id):
@@ -88,6 +101,7 @@ def trend(metric, series, div_id):
     unit = spec(metric.unit)
     periods = [period for period, _ in series]
     values = [float(value) for _, value in series]
+    one = len(values) == 1
     data = [
         {
             "type": "scatter", "mode": "lines+markers", "name": metric.name,
@@ -95,6 +109,11 @@ def trend(metric, series, div_id):
             "hovertemplate": f"%{{x}}: {unit.hover()}<extra></extra>",
         }
     ]
+    if one:
+        # A single point is no trend: label its value and say so.
+        data[0].update(mode="markers+text", marker={"size": 12, "color": "#00467f"},
+                       text=[metric.format(series[0][1])], textposition="top center",
+                       name=f"{metric.name}: one reading so far")
     for label, value, dash, colour in (
         # The target line in the colour of the metrics that reach it, the baseline in grey.
         ("Target", metric.target_value, "dash", display(Status.ON_TRACK).colour),
@@ -110,13 +129,15 @@ def trend(metric, series, div_id):
     figure = {
         "data": data,
         "layout": {
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 110},
             "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True},
             "yaxis": unit.axis(scale_min=metric.scale_min, scale_max=metric.scale_max),
-            "legend": {"orientation": "h", "y": -0.3},
+            "annotations": [{"text": "One reading so far", "xref": "paper", "yref": "paper",
+                             "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom",
+                             "showarrow": False}] if one else [],
         },
     }
-    return _render(figure, div_id, 360)
+    return _render(figure, div_id, 420)
 
 
 def _tick(total):

@@ -1,5 +1,5 @@
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
@@ -10,6 +10,7 @@ from metrics import access
 from metrics import selectors as metric_selectors
 from metrics.filters import MetricSnapshotFilter
 from metrics.roles import READ_PERMISSION
+from metrics.status import change_summary, coverage, plan_life
 from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
@@ -37,7 +38,18 @@ def home(request):
             (pillar, [row for row in headlines if row.metric.pillar_id == pillar.pk])
             for pillar in plan.pillars.all()
         ]
+        context["latest_period"] = metric_selectors.latest_approved_period(plan)
+        context["state"] = metric_selectors.aggregate_state()
     return render(request, "pillars/home.html", context)
+
+
+@require_safe
+@staff_required
+def current_dashboard(request):
+    """The main navigation's "Dashboard" on pages that show no plan: the current plan's
+    overview (the home page when there is no plan)."""
+    plan = selectors.current_plan()
+    return redirect(plan.get_absolute_url() if plan else "pillars:home")
 
 
 @require_safe
@@ -46,6 +58,7 @@ def plan_overview(request, plan):
     plan = selectors.plan_by_slug(plan)
     rollups = metric_selectors.rollups(plan)
     headlines = metric_selectors.headline_rows(plan)
+    last_approved = metric_selectors.pillars_last_approved(plan)
     cards = []
     for pillar in plan.pillars.all():
         rollup = rollups.get(("pillar", pillar.pk))
@@ -53,14 +66,23 @@ def plan_overview(request, plan):
             "pillar": pillar,
             "rollup": rollup,
             "headlines": [row for row in headlines if row.metric.pillar_id == pillar.pk],
+            "last_approved": last_approved.get(pillar.pk),
             "chart": charts.status_distribution(
                 rollup.counts if rollup else {}, f"status-pillar-{pillar.order}"
             ),
         })
     plan_rollup = rollups.get(("plan", plan.pk))
+    counts = plan_rollup.counts if plan_rollup else {}
+    tracked, judged = coverage(counts)
     return render(request, "pillars/plan_overview.html", {
         "plan": plan,
+        "life": plan_life(plan),
         "plan_rollup": plan_rollup,
+        "coverage": {"tracked": tracked, "judged": judged},
+        "by_change": change_summary(counts),
+        "worklists": metric_selectors.plan_worklist_counts(plan),
+        "may_use_worklists": access.may_use_worklists(request.user),
+        "latest_period": metric_selectors.latest_approved_period(plan),
         "plan_chart": charts.status_distribution(
             plan_rollup.counts if plan_rollup else {}, "status-plan", height=140
         ),
@@ -93,10 +115,15 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         mark = "-SYNTHETIC" if self.pillar.plan.is_synthetic else ""
         return f"{self.pillar.plan.slug}-{self.pillar.slug}-metrics{mark}.{export_format}"
 
+    def all_columns(self):
+        return self.request.GET.get("columns") == "all" or self.request.GET.get(
+            self.export_trigger_param) is not None
+
     def get_table_kwargs(self):
+        kwargs = {} if self.all_columns() else {"exclude": MetricSnapshotTable.OPTIONAL_COLUMNS}
         if self.pillar.plan.is_synthetic:
-            return {"extra_columns": [("synthetic", SyntheticMarkColumn())]}
-        return {}
+            kwargs["extra_columns"] = [("synthetic", SyntheticMarkColumn())]
+        return kwargs
 
     def dispatch(self, request, *args, **kwargs):
         if access.can_read(request.user):
@@ -105,6 +132,11 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
 
     def get_queryset(self):
         return metric_selectors.dashboard_rows().filter(metric__pillar=self.pillar)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        table._plans = {self.pillar.plan_id: self.pillar.plan}  # its end is read once
+        return table
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "pillar": self.pillar}
@@ -123,7 +155,10 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         progress_rows = metric_selectors.furthest_behind(pillar, PROGRESS_ROWS)
         rollup = rollups.get(("pillar", pillar.pk))
         context.update(
-            plan=pillar.plan, pillar=pillar, top=top, areas=areas, collapsed=collapsed,
+            plan=pillar.plan, pillar=pillar, life=plan_life(pillar.plan),
+            all_columns=self.all_columns(),
+            latest_period=metric_selectors.latest_approved_period(pillar.plan, pillar),
+            top=top, areas=areas, collapsed=collapsed,
             rollup=rollup, progress_rows=progress_rows, progress_limited=(
                 len(progress_rows) == PROGRESS_ROWS),
             status_chart=charts.status_distribution(

@@ -112,6 +112,8 @@ READ_ONLY = ("405", "405", "405")
 EXPECTED = {
     "pillars:home": _row("200", *READ_ONLY),
     "pillars:plan": _row(EVERY_STAFF_ROLE, *READ_ONLY),
+    "pillars:dashboard": _row("login 403 redirect redirect redirect redirect redirect",
+                              *READ_ONLY),
     "pillars:pillar": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:metric": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:my_updates": _row(EVERY_STAFF_ROLE, *READ_ONLY),

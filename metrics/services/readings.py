@@ -108,7 +108,9 @@ def reading_record(
             "is_derived": is_derived,
             "evidence_url": evidence_url or "",
         }
-        unchanged = bool(reading.pk) and not evidence_file and all(
+        # evidence_file=False removes the file (the admin's "clear"); None keeps it.
+        removing = evidence_file is False and bool(reading.evidence_file)
+        unchanged = bool(reading.pk) and not evidence_file and not removing and all(
             getattr(reading, k) == v for k, v in changes.items()
         )
         if unchanged and (not approve or reading.state == ReadingState.APPROVED):
@@ -117,6 +119,8 @@ def reading_record(
             setattr(reading, name, new)
         if evidence_file:
             reading.evidence_file = evidence_file
+        elif removing:
+            reading.evidence_file = None  # Reading.save deletes it from storage on commit
         if user is not None:
             reading.entered_by = user
         if approve:

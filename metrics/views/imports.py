@@ -106,8 +106,13 @@ def import_preview(request, plan, batch):
     plan = _entry_plan(request, plan)
     batch = get_object_or_404(ImportBatch, pk=batch, plan=plan, owner=request.user)
     if request.GET.get("progress"):  # what the page's script polls while the file is read
+        # The fields reports/static/reports/export-job.js reads (it reloads once finished).
+        # While the file is read its row count is unknown: the bar waits at 0.
+        total = batch.progress_total
         return JsonResponse({
-            "state": batch.state, "done": batch.progress_done, "total": batch.progress_total,
+            "state": batch.state, "state_label": batch.get_state_display(),
+            "finished": batch.state != ImportBatch.State.PARSING,
+            "done": batch.progress_done if total else 0, "total": total,
             "message": _progress_message(batch),
         }, headers={"Cache-Control": "no-store"})
     if batch.state == ImportBatch.State.PARSING:

@@ -149,3 +149,61 @@ def test_leadership_drills_down_filters_sorts_exports_and_sees_new_data(browser,
     expect(page.get_by_text("51.9%").first).to_be_visible()
     context.close()
     assert not errors
+
+
+def _boxes_overlap(a, b):
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def _legend_clear_of_axis_titles(page):
+    """Every drawn chart's legend box overlaps none of its axis titles; returns how many
+    legends were checked."""
+    checked = 0
+    for chart in page.locator(".js-plotly-plot").all():
+        legend = chart.locator("g.legend")
+        if not legend.count():
+            continue
+        box = legend.first.bounding_box()
+        for title in chart.locator("g.g-xtitle text, g.g-ytitle text").all():
+            title_box = title.bounding_box()
+            if box and title_box:
+                assert not _boxes_overlap(box, title_box), (page.url, title.inner_text())
+        checked += 1
+    return checked
+
+
+def test_leadership_after_the_plan_ended_reads_coverage_changes_and_no_overdue(browser, site):
+    # The live server's clock is the real one: December 2026 is after the plan's end.
+    context, page, errors = _new_page(browser)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, site, "boss")
+    page.goto(f"{site}/plans/{PLAN}/")
+    page.wait_for_selector(".js-plotly-plot g.legend", state="attached")
+    body = page.locator("main").inner_text()
+    assert re.search(r"Not enough targets to judge \(0 of \d+ tracked metrics have a target\)",
+                     body)
+    assert re.search(r"\d+ improved, \d+ maintained, \d+ declined", body)
+    assert "This plan ended on 30 June 2025." in body
+    assert "Nothing is overdue: the plan has ended" in body
+    assert not re.search(r"\d+ overdue", body) and "Overdue updates" not in body
+    assert _legend_clear_of_axis_titles(page)
+
+    page.goto(f"{site}/plans/{PLAN}/pillars/{PILLAR}/")
+    page.wait_for_selector(".js-plotly-plot g.legend", state="attached")
+    body = page.locator("main").inner_text()
+    assert "This plan ended on 30 June 2025." in body
+    assert re.search(r"\d+ improved", body) and not re.search(r"\d+ overdue", body)
+    assert "Overdue since" not in body
+    table = page.locator("table.data-table").last
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert table.bounding_box()["width"] <= 1280
+    assert _legend_clear_of_axis_titles(page)
+
+    page.goto(f"{site}/plans/{PLAN}/metrics/{METRIC}/")  # one reading: a labelled point
+    page.wait_for_selector(".js-plotly-plot g.annotation", state="attached")
+    assert "One reading so far" in page.locator(".js-plotly-plot g.annotation").first.text_content()
+    assert "45.5%" in page.locator(".js-plotly-plot g.textpoint").first.text_content()
+    _legend_clear_of_axis_titles(page)  # a single trace draws no legend
+    context.close()
+    assert not errors

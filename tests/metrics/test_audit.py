@@ -198,7 +198,7 @@ def test_the_daily_task_and_the_command_prune(settings, capsys):
     for name in ("a", "b"):
         row = audit_record(kind=AuditKind.SIGN_IN, username=name)
         AuditEvent.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=2))
-    assert tasks.prune_audit_log.delay().get() >= 1
+    assert tasks.prune_audit_log() >= 1  # the thin task the beat queues
     assert not AuditEvent.objects.filter(username__in=["a", "b"]).exists()
     call_command("prune_audit_log")
     assert "older than 1 days" in capsys.readouterr().out

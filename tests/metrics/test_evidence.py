@@ -323,3 +323,21 @@ def test_sniff_leaves_the_file_at_its_start():
     upload.read(3)
     assert sniff(upload) == "pdf"
     assert upload.read() == PDF
+
+
+def test_the_admins_clear_removes_the_file_from_storage(
+    client, users, owned, _media, django_capture_on_commit_callbacks
+):
+    reading = _record(owned, users["steward"], "old.pdf", PDF)
+    stored = _media / reading.evidence_file.name
+    client.force_login(users["administrator"])
+    url = reverse("admin:metrics_reading_change", args=[reading.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if name in form.fields and value is not None and name != "evidence_file"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "evidence_file-clear": "on"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    reading.refresh_from_db()
+    assert not reading.evidence_file and reading.evidence_name == ""
+    assert not stored.exists()

@@ -150,7 +150,7 @@ def test_county_wide_statuses_cover_every_kind_after_a_rebuild():
 def test_bulk_mode_keeps_every_foreign_key(monkeypatch):
     # The big-load path (foreign keys off during COPY) only runs on PostgreSQL;
     # forcing it on a tiny load proves the keys come back.
-    monkeypatch.setattr(bulk, "BULK_MODE_MIN_ROWS", 0)
+    monkeypatch.setattr(bulk.load, "BULK_MODE_MIN_ROWS", 0)
     before = _foreign_keys()
     messages = []
     plan = synthetic.generate(**TINY, log=messages.append).plan

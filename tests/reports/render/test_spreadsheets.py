@@ -69,8 +69,14 @@ def _readings(plan):
 
 
 def _csv_rows(data):
-    return [{key: row[key] for key in HEADER}
-            for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    # Read as the import reads an upload: it takes off the apostrophe that makes the
+    # export inert (a qualifier "+" is written '+).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from metrics.imports.files import read_upload
+
+    rows = read_upload(SimpleUploadedFile("export.csv", data, content_type="text/csv"))
+    return [{key: row.get(key, "") for key in HEADER} for row in rows]
 
 
 def _xlsx_rows(data):

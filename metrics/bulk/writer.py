@@ -18,24 +18,28 @@ takes what Reading() gives it (`reading_fields`), so a field added to the model 
 is written too. Nothing here sends a signal or asks for a rebuild: the callers do.
 """
 
-import time
 from contextlib import contextmanager
-from functools import partial
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
-from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db import connection
 from django.db.models import FileField
 
-from .models import Metric, Reading, ReadingState
-
-CHUNK = 5_000  # rows per COPY or executemany of the import
-SERIES_CHUNK = 50_000  # rows per executemany of a series on SQLite
-HISTORY_STAMP = ("history_date", "history_change_reason", "history_type", "history_user_id")
-# What a series fills per row, in this order; approved_value repeats value.
-SERIES_FIELDS = ("metric_id", "period", "period_start", "period_end", "district_id",
-                 "student_group_id", "value", "approved_value")
-_FIELD = {"approved_by_id": "approved_by", "entered_by_id": "entered_by"}
+from ..models import Reading, ReadingState
+from .sql import (
+    _COPY_TEXT,
+    _FIELD,
+    CHUNK,
+    SERIES_CHUNK,
+    SERIES_FIELDS,
+    _adapter,
+    _columns,
+    _copy_lines,
+    _copy_text,
+    _history_fields,
+    _load,
+    _next_ids,
+    _quote,
+)
 
 
 def reading_fields(**values):
@@ -291,206 +295,3 @@ class _ManySeries:
             self.rows = []
 
 
-def _copy_lines(cursor, table, fields, lines, end):
-    """COPY `lines` (COPY text, each then `end`) into `table`, in chunks of CHUNK lines."""
-    with connection.wrap_database_errors, cursor.cursor.copy(
-        f"COPY {table} ({_columns(fields)}) FROM STDIN"
-    ) as copy:
-        for start in range(0, len(lines), CHUNK):
-            copy.write(end.join(lines[start:start + CHUNK]) + end)
-
-
-def _copy_number(value):
-    return "\\N" if value is None else str(value)
-
-
-def _copy_str(value):
-    if value is None:
-        return "\\N"
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return _copy_text(value)
-    return value
-
-
-# COPY text of a value, by the field's kind; any other kind goes through _copy_text.
-_COPY_TEXT = {
-    **dict.fromkeys(("AutoField", "BigAutoField", "BigIntegerField", "ForeignKey",
-                     "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-                     "SmallIntegerField", "DecimalField"), _copy_number),
-    **dict.fromkeys(("CharField", "TextField", "SlugField", "URLField"), _copy_str),
-}
-
-
-def _copy_text(value):
-    """A value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-        text = text.replace(raw, escaped)
-    return text
-
-
-# From about this many rows, dropping the readings' foreign keys and adding them
-# back after the COPY beats checking them row by row: Django makes them
-# DEFERRABLE INITIALLY DEFERRED, so each row queues a check for the commit, and
-# those queued checks were half the load time (measured: about 10 s per million
-# rows); validating a re-added key is one join, well under a second here.
-# Indexes stay: rebuilding them all took longer than maintaining them.
-BULK_MODE_MIN_ROWS = 200_000
-
-
-@contextmanager
-def bulk_load_mode(rows, log):
-    """On PostgreSQL and for a big load, take the readings' foreign keys off during
-    the COPY and put them back (validated) after.
-
-    Everything happens in the caller's transaction: on any error PostgreSQL rolls
-    the DDL back with the rows. The table is locked (ACCESS EXCLUSIVE) until the
-    commit; when another session holds a lock for more than a few seconds, the
-    load falls back to the ordinary row-by-row checks instead of waiting.
-    """
-    if connection.vendor != "postgresql" or rows < BULK_MODE_MIN_ROWS:
-        yield
-        return
-    table = _quote(Reading._meta.db_table)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Deferred checks already queued (the metrics just created) forbid
-            # ALTER TABLE on the tables they touch: run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
-            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            cursor.execute("SET LOCAL lock_timeout = 0")
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-                [Reading._meta.db_table],
-            )
-            foreign_keys = cursor.fetchall()
-            for name, _ in foreign_keys:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    except OperationalError as exc:
-        log(f"  readings table busy ({exc}); loading with row-by-row checks")
-        yield
-        return
-    log(f"  bulk mode: {len(foreign_keys)} foreign keys off during the load")
-    yield
-    clock = time.perf_counter()
-    with connection.cursor() as cursor:
-        for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}")
-    log(f"  foreign keys back and validated in {time.perf_counter() - clock:.1f} s")
-
-
-def delete_readings_of_plan(plan_id):
-    """Delete every reading of a plan in one statement, without history rows or signals
-    (a cascade through the ORM writes one history row per reading)."""
-    with connection.cursor() as cursor:
-        cursor.execute(  # table names come from the models, the plan id is a parameter
-            f"DELETE FROM {_quote(Reading._meta.db_table)} WHERE metric_id IN "  # noqa: S608
-            f"(SELECT id FROM {_quote(Metric._meta.db_table)} WHERE plan_id = %s)",
-            [plan_id],
-        )
-
-
-# --- Building blocks ------------------------------------------------------------------
-
-
-def _quote(name):
-    return connection.ops.quote_name(name)
-
-
-def _columns(fields):
-    return ", ".join(_quote(f.column) for f in fields)
-
-
-def _history_fields(fields):
-    """The history table's fields in the order of `fields` (a history row repeats the
-    reading's values), then its own: date, change reason, type, user."""
-    model = Reading.history.model
-    by_name = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
-    ordered = [by_name[f.attname] for f in fields] + [by_name[n] for n in HISTORY_STAMP]
-    if len(ordered) != len(by_name):  # a history field the writer would leave out
-        missing = set(by_name) - {f.attname for f in ordered}
-        raise NotImplementedError(f"The bulk writer does not fill history fields {missing}.")
-    return ordered
-
-
-def _next_ids(cursor, count):
-    """`count` new reading ids, taken from the table's sequence (PostgreSQL), or after the
-    largest ever given (SQLite AUTOINCREMENT; the transaction holds the write lock)."""
-    table = Reading._meta.db_table
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-    cursor.execute(f"SELECT MAX(id) FROM {_quote(table)}")  # noqa: S608
-    largest = cursor.fetchone()[0] or 0
-    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-    row = cursor.fetchone()
-    first = max(largest, row[0] if row else 0) + 1
-    return range(first, first + count)
-
-
-def _load(cursor, table, fields, rows):
-    """Insert `rows` into `table`: COPY on PostgreSQL, executemany on SQLite."""
-    if connection.vendor == "postgresql":
-        with connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {table} ({_columns(fields)}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({_columns(fields)}) VALUES ({marks})", rows)  # noqa: S608
-
-
-def _adapter(field):
-    """How the ORM turns a Python value of `field` into a database value, when it is not
-    the value itself; memoised per value for dates and times (few distinct ones)."""
-    ops = connection.ops
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        return _memoised(ops.adapt_datetimefield_value)
-    if kind == "DateField":
-        return _memoised(ops.adapt_datefield_value)
-    if kind == "DecimalField":
-        if type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value:
-            return None  # passed as it is; the driver adapts Decimal
-        return partial(ops.adapt_decimalfield_value, max_digits=field.max_digits,
-                       decimal_places=field.decimal_places)
-    if kind in _PLAIN_KINDS:
-        return None
-    return partial(_prep, field)
-
-
-_PLAIN_KINDS = frozenset({
-    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FileField",
-    "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-    "SlugField", "SmallIntegerField", "TextField", "URLField",
-})
-
-
-def _prep(field, value):
-    return field.get_db_prep_save(value, connection)
-
-
-def _memoised(adapt):
-    seen = {}
-
-    def adapted(value):
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = result = adapt(value)
-            return result
-
-    return adapted
