@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from .models import MetricSnapshot
+from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
 from .units import format_change, plain_number
@@ -309,3 +309,27 @@ class ApprovalTable(BaseTable):
 
     def __init__(self, data, **kwargs):
         super().__init__(data, caption="Values waiting for your approval", **kwargs)
+
+
+# --- The audit log -------------------------------------------------------------------
+
+class AuditEventTable(BaseTable):
+    caption = "Audit log, newest first"
+    row_header = "created_at"
+
+    created_at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s")
+    kind = tables.Column(verbose_name="Event")
+    username = tables.Column(verbose_name="Account", empty_values=(),
+                             order_by=("username",))
+    actor = tables.Column(verbose_name="By", accessor="actor__username", default="—")
+    ip_address = tables.Column(verbose_name="Address", default="—")
+    detail = tables.Column(verbose_name="Details", default="", orderable=False)
+
+    class Meta(BaseTable.Meta):
+        model = AuditEvent
+        fields = ("created_at", "kind", "username", "actor", "ip_address", "detail")
+        sequence = fields
+        empty_text = "No events match these filters."
+
+    def render_username(self, value, record):
+        return value or "—"

@@ -7,10 +7,10 @@ from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from ..filters_audit import AuditEventFilter
+from ..filters import AuditEventFilter
 from ..models import AuditEvent
 from ..roles import ADMINISTER_PERMISSION
-from ..tables_audit import AuditEventTable
+from ..tables import AuditEventTable
 
 
 @method_decorator(require_safe, name="dispatch")
