@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import os
 import socket
@@ -6,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from celery import current_app
+from django.db import transaction
 from django.utils import timezone
 
 from metrics import roles
+from metrics.aggregates import rebuild
 from metrics.loading import load_directory
 from metrics.models import MetricSnapshot, Rollup
+from pillars.models import StrategicPlan
 
 from .factories import UserFactory
 
@@ -69,14 +73,111 @@ def aggregate_rows():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # With REDIS_URL the cache is Redis and outlives each test's rolled-back database: a
+    # "rebuild queued" mark left by a test whose task no worker took would make the
+    # next tests' saves wait for it (metrics/aggregates/queue.py). Each test starts clean.
+    from django.core.cache import cache
+
+    with contextlib.suppress(Exception):  # a test that has Redis down on purpose
+        cache.delete_many(["aggregates:rebuild-queued"])
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # The real hasher is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- LACOE's plan, loaded once per test session for the tests that read it ----------
+#
+# Most tests that use LACOE's real plan only read it (and what they write is rolled back
+# with their own transaction). They are moved to the front of the run and share one load:
+# an outer transaction opened at the first of them, each test in a savepoint inside it,
+# rolled back after the last one, so every other test starts from an empty database as
+# before. Transactional tests (live server, live worker) cannot run inside a
+# transaction: they are not moved, and `lacoe_plan` loads the plan for them anew (it is
+# committed, and their database flush removes it again afterwards).
+LACOE_FIXTURE_NAMES = frozenset({"lacoe_plan", "lacoe"})
+TRANSACTIONAL_FIXTURES = frozenset({"transactional_db", "live_server"})
+
+
+def reads_lacoe(item):
+    names = set(getattr(item, "fixturenames", ()))
+    if not names & LACOE_FIXTURE_NAMES or names & TRANSACTIONAL_FIXTURES:
+        return False
+    marker = item.get_closest_marker("django_db")
+    kwargs = marker.kwargs if marker else {}
+    return not any(kwargs.get(name) for name in
+                   ("transaction", "reset_sequences", "serialized_rollback"))
+
+
+def pytest_collection_modifyitems(config, items):
+    readers = [item for item in items if reads_lacoe(item)]
+    if readers:
+        items[:] = readers + [item for item in items if not reads_lacoe(item)]
+
+
+class _SharedLacoe:
+    outer = None
+    plan_pk = None
+    blocker = None
+    loads = 0
+
+    def open(self):
+        with self.blocker.unblock():
+            self.outer = transaction.atomic()
+            self.outer.__enter__()
+            plan, _ = load_directory(LACOE_FIXTURES)
+            rebuild()
+        self.plan_pk = plan.pk
+        self.loads += 1
+
+    def close(self):
+        if self.outer is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.outer.__exit__(None, None, None)
+        self.outer = None
+
+
+SHARED_LACOE = _SharedLacoe()
+
+
+@pytest.fixture(scope="session")
+def _lacoe_shared(request, django_db_setup, django_db_blocker):
+    # Set up before any function-scoped fixture of the first reader (so before its `db`
+    # transaction); opened only when that first requester is one of the readers.
+    SHARED_LACOE.blocker = django_db_blocker
+    if reads_lacoe(request._pyfuncitem):
+        SHARED_LACOE.open()
+    yield SHARED_LACOE
+    SHARED_LACOE.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if SHARED_LACOE.outer is not None and (nextitem is None or not reads_lacoe(nextitem)):
+        SHARED_LACOE.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SHARED_LACOE.loads:
+        terminalreporter.write_line(
+            f"LACOE plan: loaded {SHARED_LACOE.loads} time(s) for the tests that read it")
+    fuzz_summary(terminalreporter)
+
+
 @pytest.fixture
-def lacoe_plan(db):
+def lacoe_plan(_lacoe_shared, db):
+    """LACOE's real 2022-25 plan with its 2023-24 figures (approved), aggregates built."""
+    if _lacoe_shared.outer is not None:
+        return StrategicPlan.objects.get(pk=_lacoe_shared.plan_pk)
     plan, _ = load_directory(LACOE_FIXTURES)
+    rebuild()
     return plan
 
 
@@ -108,3 +209,57 @@ def users(db):
     made["administrator"].save()
     made["outsider"] = UserFactory(username="outsider")
     return made
+
+
+# --- Property-based tests (tests/test_fuzz_*.py): the case budget of each leg ---------
+# CI's PostgreSQL leg runs at least FUZZ_MIN_CASES generated cases in all; the embedded
+# (SQLite) leg a few per test, to stay fast. Each example counts itself (`fuzz_case`).
+from hypothesis import HealthCheck, Phase  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+FUZZ_MIN_CASES = 10_000
+FUZZ = {"cases": 0, "tests": 0, "finished": 0}
+hypothesis_settings.register_profile(
+    "ci", max_examples=20, deadline=None, derandomize=True, database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile("ci")
+
+
+def fuzz_budget(postgres_examples):
+    """The examples of one property: its share of the PostgreSQL total, or 20 on SQLite."""
+    return postgres_examples if ON_POSTGRES else 20
+
+
+def pytest_collection_finish(session):
+    FUZZ["tests"] = sum(getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+                        for item in session.items)
+
+
+@pytest.fixture
+def fuzz_case():
+    """Call once per generated example; counts the cases of the session."""
+
+    def count():
+        FUZZ["cases"] += 1
+
+    yield count
+    FUZZ["finished"] += 1
+
+
+def fuzz_summary(terminalreporter):  # called from pytest_terminal_summary above
+    if FUZZ["tests"]:
+        terminalreporter.write_line(
+            f"hypothesis: {FUZZ['cases']} generated cases in {FUZZ['finished']} of "
+            f"{FUZZ['tests']} property tests ({'PostgreSQL' if ON_POSTGRES else 'SQLite'})")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Every property test ran on PostgreSQL: together they must reach the budget.
+    if (ON_POSTGRES and FUZZ["tests"] and FUZZ["finished"] == FUZZ["tests"]
+            and FUZZ["cases"] < FUZZ_MIN_CASES and exitstatus == 0):
+        print(f"\nhypothesis: only {FUZZ['cases']} cases, fewer than {FUZZ_MIN_CASES}")
+        session.exitstatus = 1

@@ -2,14 +2,10 @@ import shutil
 import subprocess
 
 import pytest
-from django.db import transaction
 
-from metrics.aggregates import rebuild
-from metrics.loading import load_directory
-from pillars.models import StrategicPlan
 from reports.render import pdf
 
-from ..conftest import LACOE_FIXTURES, require_service
+from ..conftest import require_service
 from ..factories import MetricFactory, PillarFactory, PlanFactory, ReadingFactory
 
 
@@ -20,27 +16,11 @@ def _reports_setup(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
-@pytest.fixture(scope="module")
-def _lacoe_loaded(django_db_setup, django_db_blocker):
-    """LACOE's plan and figures loaded once per test module, inside a transaction that
-    is rolled back when the module ends (each test runs in a savepoint within it)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        plan, _ = load_directory(LACOE_FIXTURES)
-        rebuild()
-    try:
-        yield plan.pk
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
 @pytest.fixture
-def lacoe(_lacoe_loaded, db):
-    """The real LACOE plan and its 2023-24 figures (approved), aggregates built."""
-    return StrategicPlan.objects.get(pk=_lacoe_loaded)
+def lacoe(lacoe_plan):
+    """The real LACOE plan and its 2023-24 figures (approved), aggregates built: the
+    session's one load (tests/conftest.py)."""
+    return lacoe_plan
 
 
 @pytest.fixture
