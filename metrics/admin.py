@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import (
@@ -7,6 +7,7 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -92,7 +93,11 @@ class ReadingAdmin(SimpleHistoryAdmin):
     @admin.action(description="Approve the selected readings", permissions=["change"])
     def approve(self, request, queryset):
         for reading in queryset.exclude(state=ReadingState.APPROVED):
-            reading_approve(reading=reading, user=request.user)
+            try:
+                reading_approve(reading=reading, user=request.user)
+            except ValidationError as exc:  # a flagged value: the approvals page checks it
+                self.message_user(request, f"{reading}: {' '.join(exc.messages)}",
+                                  messages.WARNING)
 
 
 @admin.register(District, StudentGroup)

@@ -4,8 +4,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from . import selectors
-from .models import AuditEvent, AuditKind, Level, MetricSnapshot, Status
+from pillars.models import Pillar, StrategicPlan
+
+from . import access, selectors
+from .models import AuditEvent, AuditKind, Level, MetricSnapshot, Reading, ReadingState, Status
 from .status import overdue_filter
 from .units import Unit
 
@@ -113,3 +115,47 @@ class AuditEventFilter(django_filters.FilterSet):
         if all(c in "0123456789abcdefABCDEF.:" for c in value):
             match |= Q(ip_address__startswith=value)
         return queryset.filter(match)
+
+
+# --- The approvals queue ---------------------------------------------------------------
+
+class ApprovalFilter(django_filters.FilterSet):
+    """Filters of the approvals queue (selectors.approval_queue): choices from what the
+    user may approve, one query each."""
+
+    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200,
+                                  help_text="Metric name or code")
+    plan = django_filters.ModelChoiceFilter(label="Plan", field_name="metric__plan",
+                                            queryset=StrategicPlan.objects.none(),
+                                            empty_label="Any plan")
+    pillar = django_filters.ModelChoiceFilter(label="Pillar", field_name="metric__pillar",
+                                              queryset=Pillar.objects.none(),
+                                              empty_label="Any pillar")
+    steward = django_filters.ModelChoiceFilter(
+        label="Entered by", field_name="entered_by", queryset=get_user_model().objects.none(),
+        empty_label="Anyone",
+    )
+    period = django_filters.CharFilter(label="Period", field_name="period", max_length=20,
+                                       help_text="As written, for example 2023-24")
+
+    class Meta:
+        model = Reading
+        fields = ["q", "plan", "pillar", "steward", "period"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        metrics = access.approvable_metrics(user)
+        self.filters["plan"].queryset = StrategicPlan.objects.filter(
+            metrics__in=metrics).distinct().order_by("-start_year", "name")
+        self.filters["pillar"].queryset = Pillar.objects.filter(
+            metrics__in=metrics).select_related("plan").distinct().order_by("plan", "order")
+        self.filters["steward"].queryset = get_user_model().objects.filter(
+            readings_entered__metric__in=metrics,
+            readings_entered__state=ReadingState.SUBMITTED,
+        ).distinct().order_by("username")
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(metric__name__icontains=value) | Q(metric__code__icontains=value))

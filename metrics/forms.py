@@ -8,8 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .evidence import validate_evidence
-from .models import District, Metric, StudentGroup
+from .models import District, Metric, Reading, StudentGroup
 from .periods import PERIOD_FORMATS_HELP
+from .services.readings import RETURN_NEEDS_COMMENT
 from .units import Qualifier, plain_number, spec
 
 
@@ -133,7 +134,13 @@ class TargetForm(forms.ModelForm):
 
 
 class BulkRowForm(MetricValueMixin, forms.Form):
-    """One metric's row in the bulk-entry grid; an empty value leaves the metric alone."""
+    """One metric's row in the bulk-entry grid; an empty value leaves the metric alone.
+
+    The row posts what it showed (`initial-<prefix>-<field>` hidden inputs) beside what
+    the user typed: only a row whose typed values differ from those is saved (`changed`),
+    so an untouched row writes no history and approves nothing."""
+
+    SHOWN = ("value", "qualifier", "note")
 
     value = forms.CharField(max_length=60, required=False)
     qualifier = forms.ChoiceField(choices=Qualifier.choices, required=False)
@@ -141,12 +148,53 @@ class BulkRowForm(MetricValueMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1,
                                  initial=0)
 
-    def __init__(self, *args, metric, **kwargs):
+    def __init__(self, *args, metric, reading=None, **kwargs):
         self.metric = metric
+        if reading is not None or not args:
+            kwargs.setdefault("initial", self.current(reading))
         super().__init__(*args, **kwargs)
         self.fields["value"].label = f"{metric.name}: value"
         self.fields["qualifier"].label = f"{metric.name}: qualifier"
         self.fields["note"].label = f"{metric.name}: note"
+
+    @staticmethod
+    def current(reading):
+        """What the row shows of `reading` (None: no reading yet)."""
+        if reading is None:
+            return {"value": "", "qualifier": "", "note": "", "version": 0}
+        return {"value": plain_number(reading.value), "qualifier": reading.qualifier,
+                "note": reading.note, "version": reading.version}
+
+    def _shown(self, name):
+        if self.is_bound:
+            return str(self.data.get(self.add_initial_prefix(name), "") or "").strip()
+        return str(self.initial.get(name, "") or "").strip()
+
+    def shown_inputs(self):
+        """(name, value) of the hidden inputs that post what the row showed."""
+        return [(self.add_initial_prefix(name), self._shown(name)) for name in self.SHOWN]
+
+    def changed(self):
+        """True when the user typed something other than what the row showed."""
+        for name in self.SHOWN:
+            typed, shown = self.cleaned_data.get(name), self._shown(name)
+            if name == "value" and typed not in (None, "") and shown:
+                try:
+                    if self.metric.validate_value(shown) == typed:
+                        continue
+                except ValidationError:
+                    pass
+                return True
+            if str(typed if typed is not None else "").strip() != shown:
+                return True
+        return False
+
+    def mark_saved(self, reading):
+        """After a save, when the grid is shown again: the row shows what it saved."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = reading.version
+        for name in self.SHOWN:
+            self.data[self.add_initial_prefix(name)] = self.data.get(self.add_prefix(name), "")
 
 
 class PeriodForm(forms.Form):
@@ -164,11 +212,40 @@ class PeriodForm(forms.Form):
             raise _field_error(exc, "period") from None
 
 
+REVIEW_ACTIONS = [("approve", "Approve"), ("return", "Return")]
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Return")])
+    action = forms.ChoiceField(choices=REVIEW_ACTIONS)
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=2000,
                               help_text="Required when returning: say what needs changing.")
+    checked = forms.BooleanField(required=False, label="Checked")
+
+
+class ApprovalBatchForm(forms.Form):
+    """Approve or return several waiting values at once (the approvals page): the rows
+    selected, the plausibility warnings the lead ticked "checked", one comment for all."""
+
+    readings = forms.ModelMultipleChoiceField(
+        queryset=Reading.objects.none(), label="Values",
+        error_messages={"required": "Select the values to approve or return."},
+    )
+    checked = forms.ModelMultipleChoiceField(queryset=Reading.objects.none(), required=False)
+    action = forms.ChoiceField(choices=REVIEW_ACTIONS)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              max_length=2000, label="Comment for the values returned",
+                              help_text="Required when returning: one comment for all of them.")
+
+    def __init__(self, *args, queue, **kwargs):
+        """`queue`: the readings the user may decide (selectors.approval_queue)."""
+        super().__init__(*args, **kwargs)
+        self.fields["readings"].queryset = queue
+        self.fields["checked"].queryset = queue
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "return" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", RETURN_NEEDS_COMMENT)
+        return cleaned
 
 
 class ReadingSliceForm(forms.Form):

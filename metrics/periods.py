@@ -48,6 +48,13 @@ class Period:
     def parse(cls, text) -> Period:
         """Parse period text; raise ValidationError that says what is allowed."""
         raw = "" if text is None else str(text).strip()
+        # A year the calendar has no room for (0000, or 9999 whose end is in 10000) is no
+        # period either, rather than a ValueError from datetime (a server error).
+        known = _QUARTER.match(raw) or _YEAR.match(raw)
+        if known and not 1 <= int(known.group(1)) <= 9998:
+            raw, shown = "", raw
+        else:
+            shown = raw
         if match := _QUARTER.match(raw):
             year = _school_year_start(match, raw)
             quarter = int(match.group(3))
@@ -68,7 +75,7 @@ class Period:
         raise ValidationError(
             "“%(value)s” is not a period. " + PERIOD_FORMATS_HELP,
             code="invalid_period",
-            params={"value": raw[:40]},
+            params={"value": shown[:40]},
         )
 
     @classmethod

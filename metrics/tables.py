@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from . import plausibility
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
@@ -267,25 +268,46 @@ class HistoryTable(BaseTable):
 
 
 class ApprovalTable(BaseTable):
-    """Readings waiting for the user's approval, oldest first, each with its decision."""
+    """Readings waiting for the user's approval, oldest first, each with what a lead
+    judges it by: the previous approved value, the change, note and evidence, who
+    entered it and when, and the plausibility warning (plausibility.warning) with its
+    "checked" box. Rows are `plausibility.judged` readings; the page's one form posts
+    the rows selected (`readings`) and the warnings checked (`checked`)."""
 
+    row_header = "metric"
+
+    select = tables.Column(verbose_name="Select", accessor="pk", empty_values=())
     metric = tables.TemplateColumn(
         verbose_name="Metric and period", accessor="metric__name", template_code=(
             '<a href="{{ record.metric.get_absolute_url }}">{{ record.metric.name }}</a>, '
-            '{{ record.period }}'
-        ),
-    )
-    value = tables.TemplateColumn(
-        verbose_name="New value", attrs={"td": {"class": "num"}}, template_code=(
-            '{% load figures %}<strong>{% figure record.metric record.value record.qualifier %}'
-            '</strong>{% if record.approved_value is not None %}<br><span class="muted">'
-            'replacing {% figure record.metric record.approved_value record.approved_qualifier %}'
-            '</span>{% endif %}'
+            '{{ record.period }}<br><span class="muted">{{ record.metric.plan.name }}'
+            '{% if record.metric.pillar %}, {{ record.metric.pillar.name }}{% endif %}</span>'
         ),
     )
     slice = tables.TemplateColumn(
         verbose_name="District and group", accessor="district",
         template_code="{{ record.district }}, {{ record.student_group }}",
+    )
+    value = tables.TemplateColumn(
+        verbose_name="New value", attrs={"td": {"class": "num"}}, template_code=(
+            '{% load figures %}<strong>{% figure record.metric record.value record.qualifier %}'
+            '</strong>{% if record.is_derived %} <span class="badge">derived</span>{% endif %}'
+        ),
+    )
+    previous = tables.Column(verbose_name="Previous approved", accessor="previous_value",
+                             empty_values=(), attrs={"td": {"class": "num"}})
+    change = tables.Column(verbose_name="Change", accessor="pk", empty_values=(),
+                           attrs={"td": {"class": "num"}})
+    note = tables.TemplateColumn(
+        verbose_name="Note and evidence", accessor="note", empty_values=(), template_code=(
+            '{{ record.note }}{% if record.source_text %} <q>{{ record.source_text }}</q>'
+            '{% endif %}{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
+            'rel="noopener noreferrer">Evidence link</a>{% endif %}'
+            '{% if record.evidence_file %} <a href="{% url "metrics:evidence" record.pk %}">'
+            'Evidence file{% if record.evidence_name %}: {{ record.evidence_name }}{% endif %}'
+            '</a>{% endif %}{% if not record.evidence_url and not record.evidence_file %}'
+            ' <span class="muted">No evidence given</span>{% endif %}'
+        ),
     )
     entered = tables.TemplateColumn(
         verbose_name="Entered", accessor="updated_at", template_code=(
@@ -293,22 +315,61 @@ class ApprovalTable(BaseTable):
             '{{ record.updated_at|date:"j M Y, H:i" }}'
         ),
     )
-    note = tables.TemplateColumn(
-        verbose_name="Note and evidence", accessor="note", empty_values=(), template_code=(
-            '{{ record.note }}{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
-            'rel="noopener noreferrer">Evidence link</a>{% endif %}'
-        ),
-    )
-    decision = tables.TemplateColumn(
-        verbose_name="Decision", accessor="pk", template_name="metrics/_review_form.html",
-    )
+    check = tables.Column(verbose_name="Plausibility", accessor="pk", empty_values=())
 
     class Meta(BaseTable.Meta):
         orderable = False
         empty_text = "Nothing waits for your approval."
 
-    def __init__(self, data, **kwargs):
+    def __init__(self, data, *, selected=(), checked=(), row_errors=None, **kwargs):
+        self.selected, self.checked = set(selected), set(checked)
+        self.row_errors = row_errors or {}
         super().__init__(data, caption="Values waiting for your approval", **kwargs)
+
+    def _what(self, record):
+        return f"{record.metric.name}, {record.period}"
+
+    def render_select(self, record):
+        return format_html(
+            '<input type="checkbox" name="readings" value="{}" id="select-{}"{}>'
+            '<label for="select-{}"><span class="visually-hidden">Select {}</span></label>',
+            record.pk, record.pk, " checked" if record.pk in self.selected else "",
+            record.pk, self._what(record),
+        )
+
+    def render_previous(self, record):
+        if record.previous_value is None:
+            return format_html('<span class="muted">{}</span>', "None yet")
+        return format_html('{} <span class="muted">({})</span>',
+                           record.metric.format(record.previous_value),
+                           record.previous_period)
+
+    def render_change(self, record):
+        moved = plausibility.change(record)
+        if moved is None:
+            return "—"
+        absolute, percent = moved
+        sign = "+" if absolute > 0 else "−" if absolute < 0 else "±"
+        text = f"{sign}{record.metric.format(abs(absolute))}"
+        return f"{text} ({percent:+.1f}%)" if percent is not None else text
+
+    def render_check(self, record):
+        parts = []
+        if warning := plausibility.warning(record):
+            parts.append(format_html(
+                '<p class="warning" id="warning-{}"><span aria-hidden="true">⚠</span> {}</p>'
+                '<input type="checkbox" name="checked" value="{}" id="checked-{}"'
+                ' aria-describedby="warning-{}"{}> <label for="checked-{}">Checked'
+                '<span class="visually-hidden">: {}</span></label>',
+                record.pk, warning, record.pk, record.pk, record.pk,
+                " checked" if record.pk in self.checked else "", record.pk, self._what(record),
+            ))
+        else:
+            parts.append(format_html('<span class="muted">{}</span>', "Nothing unusual"))
+        if error := self.row_errors.get(record.pk):
+            parts.append(format_html('<ul class="errorlist" id="error-{}"><li>{}</li></ul>',
+                                     record.pk, error))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
 
 # --- The audit log -------------------------------------------------------------------

@@ -111,13 +111,17 @@ SIGNED_IN = "login 200 200 200 200 200 200"
 READ_ONLY = ("405", "405", "405")
 EXPECTED = {
     "pillars:home": _row("200", *READ_ONLY),
+    # Single sign-on is off here (no OIDC_RP_CLIENT_ID): tests/test_oidc.py covers it on.
+    "oidc_authentication_init": _row("404", "404", "404", "404"),
+    "oidc_authentication_callback": _row("404", "404", "404", "404"),
     "pillars:plan": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "pillars:dashboard": _row("login 403 redirect redirect redirect redirect redirect",
                               *READ_ONLY),
     "pillars:pillar": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:metric": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:my_updates": _row(EVERY_STAFF_ROLE, *READ_ONLY),
-    "metrics:approvals": _row("login 403 403 200 403 403 200", *READ_ONLY),
+    "metrics:approvals": _row("login 403 403 200 403 403 200",
+                              "login 403 403 200 403 403 200", "405", "405"),
     "metrics:review": _row("405", "login 403 403 redirect 403 403 redirect", "405", "405"),
     "metrics:restore": _row("405", "login 403 403 403 403 403 redirect", "405", "405"),
     "metrics:targets_worklist": _row("login 403 403 200 403 403 200",

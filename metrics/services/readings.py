@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import access
+from .. import access, plausibility
 from ..aggregates import request_rebuild
 from ..models import District, Metric, Reading, ReadingState, StudentGroup
 from .plans import refuse_if_closed
@@ -18,6 +18,20 @@ from .reminders import notify_returned
 
 READING_FIELDS = ("value", "qualifier", "note", "source_text", "is_derived", "evidence_url")
 
+
+class _Keep:
+    """The default of a `reading_record` field the caller did not give: the reading keeps
+    what it has (a new reading gets the model's default). A form passes only the fields
+    it shows, so it never empties one it did not display."""
+
+    def __repr__(self):
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+RETURN_NEEDS_COMMENT = "Say what needs changing, so the steward can fix it."
 
 APPROVAL_REFUSED = "You may not approve values of this metric: a pillar lead of its pillar does."
 
@@ -69,11 +83,11 @@ def reading_record(
     user=None,
     district=None,
     student_group=None,
-    qualifier="",
-    note="",
-    source_text="",
-    is_derived=False,
-    evidence_url="",
+    qualifier=KEEP,
+    note=KEEP,
+    source_text=KEEP,
+    is_derived=KEEP,
+    evidence_url=KEEP,
     evidence_file=None,
     approve=None,
     expected_version=None,
@@ -85,7 +99,8 @@ def reading_record(
     rule, `approval(user, metric, approve)`: `approve` states the caller's intent.
     `expected_version` is the version the user's form showed (0 for a new reading):
     when someone saved since, EditConflict is raised and nothing is written. Raises
-    ValidationError, naming the field, when a value is not allowed.
+    ValidationError, naming the field, when a value is not allowed. A field left at
+    KEEP (the default) keeps what the reading has.
     """
     district = district or District.objects.total()
     student_group = student_group or StudentGroup.objects.total()
@@ -100,14 +115,12 @@ def reading_record(
         reading = existing or Reading(
             metric=metric, period=period_text, district=district, student_group=student_group
         )
-        changes = {
-            "value": metric.validate_value(value),
-            "qualifier": qualifier or "",
-            "note": note or "",
-            "source_text": source_text or "",
-            "is_derived": is_derived,
-            "evidence_url": evidence_url or "",
-        }
+        given = {"qualifier": qualifier, "note": note, "source_text": source_text,
+                 "evidence_url": evidence_url}
+        changes = {"value": metric.validate_value(value)}
+        changes.update({k: v or "" for k, v in given.items() if v is not KEEP})
+        if is_derived is not KEEP:
+            changes["is_derived"] = bool(is_derived)
         # evidence_file=False removes the file (the admin's "clear"); None keeps it.
         removing = evidence_file is False and bool(reading.evidence_file)
         unchanged = bool(reading.pk) and not evidence_file and not removing and all(
@@ -133,7 +146,7 @@ def reading_record(
             reading.save()
         else:
             _insert_first(reading)
-        request_rebuild(metric.pk)
+        request_rebuild(slices=[(metric.pk, district.pk, student_group.pk)])
     return reading
 
 
@@ -173,17 +186,28 @@ def _approve(reading, user):
     reading.approved_at = timezone.now()
 
 
-def reading_approve(*, reading, user, comment=""):
-    """Approve the value entered: statuses, roll-ups, exports and public pages use it."""
+CHECK_FIRST = "Tick “checked” to approve it: {warning}"
+
+
+def reading_approve(*, reading, user, comment="", checked=False):
+    """Approve the value entered: statuses, roll-ups, exports and public pages use it.
+    A value the plausibility rule flags (plausibility.warning) is approved only when
+    the lead `checked` it; ValidationError on "checked" otherwise. The system itself
+    (`user=None`, loading published figures) is not asked."""
     if not approval(user, reading.metric, True):
         raise PermissionDenied(APPROVAL_REFUSED)
     refuse_if_closed(reading.metric.plan, "approving a value")
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
+        if not checked and user is not None:
+            judged = plausibility.judged(
+                Reading.objects.select_related("metric").filter(pk=reading.pk)).get()
+            if text := plausibility.warning(judged):
+                raise ValidationError({"checked": CHECK_FIRST.format(warning=text)})
         _approve(reading, user)
         reading.review_comment = comment or ""
         reading.save()
-        request_rebuild(reading.metric_id)
+        request_rebuild(slices=[(reading.metric_id, reading.district_id, reading.student_group_id)])
     return reading
 
 
@@ -194,7 +218,7 @@ def reading_return(*, reading, user, comment):
     refuse_if_closed(reading.metric.plan, "returning a value")
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationError({"comment": "Say what needs changing, so the steward can fix it."})
+        raise ValidationError({"comment": RETURN_NEEDS_COMMENT})
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         if reading.state == ReadingState.APPROVED:
@@ -202,7 +226,7 @@ def reading_return(*, reading, user, comment):
         reading.state = ReadingState.RETURNED
         reading.review_comment = comment
         reading.save()
-        request_rebuild(reading.metric_id)
+        request_rebuild(slices=[(reading.metric_id, reading.district_id, reading.student_group_id)])
         transaction.on_commit(lambda: notify_returned(reading=reading, user=user))
     return reading
 

@@ -10,8 +10,10 @@ from django_tables2 import RequestConfig
 
 from pillars.models import StrategicPlan
 
-from .. import access, selectors
+from .. import access, plausibility, selectors
+from ..filters import ApprovalFilter
 from ..forms import (
+    ApprovalBatchForm,
     BulkRowForm,
     PeriodForm,
     ReadingForm,
@@ -29,7 +31,7 @@ from ..services import (
     reading_restore,
     reading_return,
 )
-from ..tables import ApprovalTable
+from ..tables import PER_PAGE, ApprovalTable
 from ..units import plain_number
 
 
@@ -165,12 +167,7 @@ def bulk_entry(request, plan):
                 form = BulkRowForm(request.POST, metric=metric, prefix=prefix)
                 saved += _save_bulk_row(request, form, metric, period)
             else:
-                form = BulkRowForm(metric=metric, prefix=prefix, initial={
-                    "value": plain_number(reading.value) if reading else "",
-                    "qualifier": reading.qualifier if reading else "",
-                    "note": reading.note if reading else "",
-                    "version": reading.version if reading else 0,
-                })
+                form = BulkRowForm(metric=metric, reading=reading, prefix=prefix)
             rows.append((metric, reading, form))
         if request.method == "POST":
             failed = sum(1 for _, _, form in rows if form.errors)
@@ -187,7 +184,9 @@ def bulk_entry(request, plan):
 
 
 def _save_bulk_row(request, form, metric, period):
-    if not form.is_valid() or form.cleaned_data["value"] in (None, ""):
+    """Save one grid row the user changed; 1 when it wrote a new version. Only the
+    fields the grid shows are given: evidence, source quote and derived flag are kept."""
+    if not form.is_valid() or form.cleaned_data["value"] in (None, "") or not form.changed():
         return 0
     data = form.cleaned_data
     try:
@@ -202,6 +201,7 @@ def _save_bulk_row(request, form, metric, period):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return 0
+    form.mark_saved(reading)
     # The version shown matched (or EditConflict above), so a new version means a save.
     return int(reading.version != data["version"])
 
@@ -226,13 +226,58 @@ def target_edit(request, plan, code):
     })
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 @login_required
 def approvals(request):
+    """The queue of values waiting for the user's approval, filtered and paginated (50 a
+    page); its one form approves or returns the rows selected."""
     _require(access.may_approve_at_all(request.user))
-    table = ApprovalTable(selectors.approval_queue(request.user))
-    RequestConfig(request).configure(table)
-    return render(request, "metrics/approvals.html", {"table": table})
+    queue = selectors.approval_queue(request.user)
+    form, row_errors = None, {}
+    if request.method == "POST":
+        form = ApprovalBatchForm(request.POST, queue=queue)
+        if form.is_valid():
+            row_errors = _decide(request, form.cleaned_data)
+            if not row_errors:
+                return redirect(request.get_full_path())
+    filterset = ApprovalFilter(request.GET or None, queryset=queue, user=request.user)
+    data = form.data if form is not None else {}
+    table = ApprovalTable(
+        plausibility.judged(filterset.qs), row_errors=row_errors,
+        selected=_posted_ids(data, "readings"), checked=_posted_ids(data, "checked"),
+    )
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(request, "metrics/approvals.html", {
+        "table": table, "filter": filterset, "form": form or ApprovalBatchForm(queue=queue),
+    })
+
+
+def _posted_ids(data, name):
+    return {int(pk) for pk in (data.getlist(name) if data else []) if str(pk).isdigit()}
+
+
+def _decide(request, data):
+    """Approve or return each reading selected; {pk: why} for the ones refused."""
+    refused, done = {}, 0
+    for reading in data["readings"]:
+        try:
+            if data["action"] == "approve":
+                reading_approve(reading=reading, user=request.user,
+                                checked=reading in data["checked"])
+            else:
+                reading_return(reading=reading, user=request.user, comment=data["comment"])
+        except ValidationError as exc:
+            refused[reading.pk] = " ".join(exc.messages)
+        else:
+            done += 1
+    if done:
+        verb = "Approved" if data["action"] == "approve" else "Returned"
+        tail = "" if data["action"] == "approve" else " to their stewards"
+        messages.success(request, f"{verb} {done} value{'s' * (done != 1)}{tail}.")
+    if refused:
+        messages.error(request, f"{len(refused)} value{'s' * (len(refused) != 1)} could not "
+                                "be decided: see the message next to each.")
+    return refused
 
 
 @require_POST
@@ -245,7 +290,8 @@ def review(request, pk):
         try:
             if form.cleaned_data["action"] == "approve":
                 reading_approve(reading=reading, user=request.user,
-                                comment=form.cleaned_data["comment"])
+                                comment=form.cleaned_data["comment"],
+                                checked=form.cleaned_data["checked"])
                 messages.success(request, f"Approved {reading.metric.name}, {reading.period}.")
             else:
                 reading_return(reading=reading, user=request.user,

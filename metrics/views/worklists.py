@@ -9,6 +9,7 @@ problem stay as typed with the message next to the field; untouched rows write n
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +24,8 @@ from ..services.owners import metric_assign_owners, pillar_assign_leads
 
 def _plan_filter(request):
     slug = request.GET.get("plan")
+    if slug and "\x00" in slug:  # PostgreSQL refuses a NUL in a query: a 500, not a 404
+        raise Http404("No such plan.")
     return get_object_or_404(StrategicPlan, slug=slug) if slug else None
 
 

@@ -2,6 +2,9 @@
 
 - A steward signs in, enters an invalid value and sees the message, corrects it and
   submits; the pillar lead approves; the dashboard shows the new value.
+- A steward enters Facebook reach with evidence, the lead returns it with a comment, the
+  steward resubmits, the lead approves it past the plausibility warning; the history and
+  the dashboard show each step.
 - Leadership opens the overview, drills into a pillar and a metric of the LACOE data,
   filters and sorts the table, exports it, and sees a page change after a steward's
   reading lands.
@@ -100,13 +103,94 @@ def test_steward_enters_lead_approves_dashboard_shows_it(browser, site):
     _sign_in(page, site, "lead")
     page.get_by_role("link", name="Approvals").click()
     expect(page.get_by_text("47.2%").first).to_be_visible()
-    page.get_by_role("button", name="Approve").first.click()
-    expect(page.get_by_text("Approved").first).to_be_visible()
+    page.get_by_label("Select Newsletter open rate, 2024-25").check()
+    page.get_by_role("button", name="Approve the selected values").click()
+    expect(page.get_by_text("Approved 1 value.")).to_be_visible()
     page.goto(f"{site}/plans/{PLAN}/pillars/{PILLAR}/")
     row = page.get_by_role("row", name=re.compile("Newsletter open rate")).first
     assert "47.2%" in row.inner_text() and "2024-25" in row.inner_text()
     context.close()
     assert not errors + more_errors
+
+
+def test_steward_lead_steward_return_resubmit_and_approve_past_the_warning(browser, site):
+    from django.urls import reverse
+
+    from metrics.models import Metric
+
+    reach = Metric.objects.get(plan__slug=PLAN, code="p4-facebook-reach")
+    reach.owners.add(_user("steward"))
+    enter = f"{site}{reverse('metrics:enter', args=[PLAN, reach.code])}?period=2024-25"
+    comment = "The report says 65,000: check the figure."
+    evidence = "https://lacoe.edu/annual-report-2024-25.pdf"
+
+    context, page, errors = _new_page(browser)  # the steward enters with evidence
+    _sign_in(page, site, "steward")
+    page.goto(enter)
+    page.get_by_label("Value").fill("140000")
+    page.get_by_label("Note").fill("From the social media dashboard")
+    page.get_by_label("Evidence link").fill(evidence)
+    page.get_by_role("button", name="Save").click()
+    assert "waits for a pillar lead's approval" in page.locator(".messages").inner_text()
+    context.close()
+
+    context, page, more = _new_page(browser)  # the lead returns it with a comment
+    errors += more
+    _sign_in(page, site, "lead")
+    page.get_by_role("link", name="Approvals").click()
+    row = page.get_by_role("row", name=re.compile("Facebook reach, 2024-25"))
+    assert "More than double the previous value (65,000)." in row.inner_text()
+    assert "65,000 (2023-24)" in row.inner_text()
+    expect(row.get_by_role("link", name="Evidence link")).to_have_attribute("href", evidence)
+    page.get_by_label("Select Facebook reach, 2024-25").check()
+    page.get_by_label("Comment for the values returned").fill(comment)
+    page.get_by_role("button", name="Return the selected values").click()
+    expect(page.get_by_text("Returned 1 value to their stewards.")).to_be_visible()
+    context.close()
+
+    context, page, more = _new_page(browser)  # the steward sees why and resubmits
+    errors += more
+    _sign_in(page, site, "steward")
+    page.get_by_role("link", name="My updates").first.click()
+    returned = page.locator("section", has=page.get_by_role("heading", name="Returned to you"))
+    assert comment in returned.inner_text()
+    returned.get_by_role("link", name=re.compile("Facebook reach, 2024-25")).click()
+    assert page.get_by_label("Evidence link").input_value() == evidence  # kept, shown
+    page.get_by_label("Value").fill("134000")
+    page.get_by_role("button", name="Save").click()
+    assert "waits for a pillar lead's approval" in page.locator(".messages").inner_text()
+    context.close()
+
+    context, page, more = _new_page(browser)  # the lead approves past the warning
+    errors += more
+    _sign_in(page, site, "lead")
+    page.get_by_role("link", name="Approvals").click()
+    page.get_by_label("Select Facebook reach, 2024-25").check()
+    page.get_by_role("button", name="Approve the selected values").click()
+    row = page.get_by_role("row", name=re.compile("Facebook reach, 2024-25"))
+    expect(row.get_by_text(re.compile("Tick “checked” to approve it"))).to_be_visible()
+    page.get_by_label("Select Facebook reach, 2024-25").check()
+    row.get_by_label(re.compile("^Checked")).check()
+    page.get_by_role("button", name="Approve the selected values").click()
+    expect(page.get_by_text("Approved 1 value.")).to_be_visible()
+
+    page.goto(f"{site}{reach.get_absolute_url()}")  # the history shows each step
+    body = page.locator("main").inner_text()
+    for step in ("Value: — → 140,000", f"State: submitted → returned: {comment}",
+                 "Value: 140,000 → 134,000", "134,000"):
+        assert step in body, step
+    assert re.search(r"State: submitted → approved", body)
+    page.goto(f"{site}/plans/{PLAN}/pillars/{PILLAR}/")  # and the dashboard the value
+    row = page.get_by_role("row", name=re.compile("Facebook reach")).first
+    assert "134,000" in row.inner_text() and "2024-25" in row.inner_text()
+    context.close()
+    assert not errors
+
+
+def _user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
 
 
 def test_leadership_drills_down_filters_sorts_exports_and_sees_new_data(browser, site):

@@ -38,3 +38,18 @@ def owned(users):
     metric.pillar.leads.add(users["lead"])
     aggregates.rebuild()
     return metric
+
+
+@pytest.fixture
+def lacoe_reach(lacoe_plan, after_the_plan, users):
+    """LACOE's plan after its end: pillar 4's metrics kept by `steward`, led by `lead`;
+    `p4-facebook-reach`, a derived, approximate count quoted from the report."""
+    from metrics.models import Metric
+
+    metric = Metric.objects.select_related("plan", "pillar").get(
+        plan=lacoe_plan, code="p4-facebook-reach")
+    for kept in Metric.objects.filter(pillar=metric.pillar):
+        kept.owners.add(users["steward"])
+    metric.pillar.leads.add(users["lead"])
+    aggregates.rebuild()
+    return metric

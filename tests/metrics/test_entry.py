@@ -415,3 +415,104 @@ def test_the_grid_shows_a_lost_first_save_as_a_conflict(client, users, owned, lo
     assert response.status_code == 200
     assert "the value is now 41%" in response.content.decode()
     assert list(Reading.objects.values_list("value", flat=True)) == [41]
+
+
+# --- Entry keeps what it does not show (issue 11), on LACOE's plan -------------------
+
+
+def _grid_url(metric, period):
+    return reverse("metrics:bulk_entry", args=[metric.plan.slug]) + f"?period={period}"
+
+
+def _grid_as_shown(page):
+    """The grid's POST when the user changes nothing: what each row holds (as first
+    shown, or as shown again after a problem)."""
+    data = {}
+    for _, _, form in page.context["rows"]:
+        data.update({form.add_prefix(name): form.data.get(form.add_prefix(name), "")
+                     if form.is_bound else form.initial.get(name, "")
+                     for name in ("value", "qualifier", "note", "version")})
+        data.update(dict(form.shown_inputs()))
+    return data
+
+
+def _grid_post_changing(client, user, metric, period, value):
+    """Open the grid as `user`, change `metric`'s value only, save; the page after."""
+    client.force_login(user)
+    data = _grid_as_shown(client.get(_grid_url(metric, period)))
+    data[f"m{metric.pk}-value"] = value
+    return client.post(_grid_url(metric, period), data, follow=True).content.decode()
+
+
+def test_the_form_keeps_the_source_quote_and_derived_flag_it_does_not_show(
+    client, users, lacoe_reach
+):
+    client.force_login(users["steward"])
+    response = _post(client, lacoe_reach, period="2022-23", value="50500",
+                     qualifier="approximately", note="rounded again",
+                     version=Reading.objects.get(metric=lacoe_reach, period="2022-23").version)
+    assert response.status_code == 302
+    reading = Reading.objects.get(metric=lacoe_reach, period="2022-23")
+    assert (reading.value, reading.note, reading.state) == (
+        Decimal(50500), "rounded again", ReadingState.SUBMITTED)
+    assert reading.source_text == "Facebook reach increased by 28.9% to 65,000"
+    assert reading.is_derived is True
+
+
+def test_the_grid_keeps_evidence_source_quote_and_derived_flag_it_does_not_show(
+    client, users, lacoe_reach
+):
+    reading = Reading.objects.get(metric=lacoe_reach, period="2022-23")
+    Reading.objects.filter(pk=reading.pk).update(evidence_url="https://lacoe.edu/report.pdf")
+    html = _grid_post_changing(client, users["steward"], lacoe_reach, "2022-23", "50500")
+    assert "Saved 1 reading." in html
+    reading.refresh_from_db()
+    assert (reading.value, reading.qualifier, reading.state) == (
+        Decimal(50500), "approximately", ReadingState.SUBMITTED)
+    assert reading.evidence_url == "https://lacoe.edu/report.pdf"
+    assert reading.source_text == "Facebook reach increased by 28.9% to 65,000"
+    assert reading.is_derived is True
+
+
+def test_the_grid_saves_only_rows_the_user_changed(client, users, lacoe_reach):
+    """A lead re-saves a grid in which a steward's values wait: the untouched rows write
+    no history, approve nothing and are not counted."""
+    from metrics.models import Metric
+    from metrics.services import reading_record
+
+    others = list(Metric.objects.filter(pillar=lacoe_reach.pillar, unit="count")
+                  .exclude(pk=lacoe_reach.pk).order_by("code")[:2])
+    for metric in (lacoe_reach, *others):
+        reading_record(metric=metric, period="2024-25", value="100", user=users["steward"])
+    histories = {r.pk: r.history.count() for r in Reading.objects.filter(period="2024-25")}
+    html = _grid_post_changing(client, users["lead"], lacoe_reach, "2024-25", "120")
+    assert "Saved 1 reading." in html
+    states = dict(Reading.objects.filter(period="2024-25").values_list("metric_id", "state"))
+    assert states[lacoe_reach.pk] == ReadingState.APPROVED
+    assert [states[m.pk] for m in others] == [ReadingState.SUBMITTED] * 2
+    for reading in Reading.objects.filter(period="2024-25", metric__in=others):
+        assert reading.history.count() == histories[reading.pk]
+
+
+def test_a_grid_shown_again_after_a_problem_does_not_save_its_saved_rows_twice(
+    client, users, lacoe_reach
+):
+    from metrics.models import Metric
+
+    other = Metric.objects.filter(pillar=lacoe_reach.pillar, unit="count").exclude(
+        pk=lacoe_reach.pk).order_by("code").first()
+    client.force_login(users["steward"])
+    url = _grid_url(lacoe_reach, "2024-25")
+    data = _grid_as_shown(client.get(url))
+    data.update({f"m{lacoe_reach.pk}-value": "60000", f"m{other.pk}-value": "-4"})
+    again = client.post(url, data)
+    html = again.content.decode()
+    assert "Saved 1 reading." in html and "1 row could not be saved" in html
+    saved = Reading.objects.get(metric=lacoe_reach, period="2024-25")
+    history = saved.history.count()
+    data = _grid_as_shown(again)
+    data[f"m{other.pk}-value"] = "4"
+    html = client.post(url, data, follow=True).content.decode()
+    assert "Saved 1 reading." in html and "saved this reading" not in html
+    assert saved.history.count() == history
+    assert Reading.objects.get(metric=other, period="2024-25").value == 4
