@@ -5,6 +5,8 @@ project and Celery tasks executed in-process. A deployment sets DATABASE_URL,
 REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and friends (see README.md).
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -102,6 +105,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    "csp",
     "pillars",
     "metrics",
     "reports",
@@ -109,6 +113,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "metrics.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,6 +314,54 @@ PASSWORD_RESET_WINDOW_MINUTES = envint("PASSWORD_RESET_WINDOW_MINUTES", 60, mini
 # this many days; the daily beat task `prune-audit-log` deletes older rows.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 365, minimum=1)
 
+# Single sign-on with OpenID Connect, off unless OIDC_RP_CLIENT_ID is set (README,
+# "Security: sign-in"). mozilla-django-oidc, not django-allauth: it is one
+# authentication backend plus two views and no models or migrations, so it sits after
+# the axes backend (a locked-out client stays refused), leaves our sign-in page,
+# password reset and audit log as they are, and serves one organisation's provider,
+# which is all we need; allauth brings its own account, e-mail and social-account
+# models and pages for many providers and sign-up flows we do not want.
+# metrics/oidc.py checks what the library leaves out (the ID token's issuer and
+# audience) and maps the provider's groups to our roles.
+OIDC_RP_CLIENT_ID = envstr("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_PROVIDER_NAME = envstr("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_CLIENT_SECRET = envstr("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = envstr("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = envstr("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = envstr("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = envstr("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = envstr("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = " ".join(envlist("OIDC_RP_SCOPES", ["openid", "email", "profile"]))
+OIDC_USE_PKCE = envbool("OIDC_USE_PKCE", True)
+OIDC_GROUPS_CLAIM = envstr("OIDC_GROUPS_CLAIM", "groups")
+OIDC_LEEWAY_SECONDS = envint("OIDC_LEEWAY_SECONDS", 60)
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_USERNAME_ALGO = "metrics.oidc.username_for"
+# The sign-in page's "Sign in with <OIDC_PROVIDER_NAME>" button (nothing when off).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("metrics.oidc.sign_in_context")
+# "provider group=Our role" pairs; a role may appear more than once.
+OIDC_ROLE_MAP = {}
+for _pair in envlist("OIDC_ROLE_MAP"):
+    _group, _sep, _role = (part.strip() for part in _pair.partition("="))
+    if not (_sep and _group and _role):
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP entry {_pair!r} is not 'provider group=Role'."
+        )
+    OIDC_ROLE_MAP[_group] = _role
+if OIDC_ENABLED:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_ISSUER",
+                                  "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+                if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"OIDC_RP_CLIENT_ID is set, so single sign-on needs {', '.join(_missing)} too."
+        )
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("metrics.oidc.OIDCBackend")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
@@ -359,6 +412,47 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): nothing inline runs. Every script is a file of ours
+# (charts draw from `json_script` data through static/js/charts.js), nothing loads from another
+# host, no page can be framed, no plugin runs, forms post only to us.
+# Styles: no 'unsafe-inline' either, only the hashes of two exact inline styles we cannot avoid.
+# - plotly.js (issue #7543) keeps its own CSS rules (hover labels, the modebar shown on hover) by
+#   creating an EMPTY <style> element and filling it through CSSOM `insertRule`, which CSP does
+#   not govern; refused, its charts lose hover labels and show the modebar all the time. The hash
+#   of the empty string allows exactly that empty element, no other <style>. plotly sets element
+#   styles through CSSOM (`element.style`), which CSP does not govern either.
+# - django-simple-history's admin history page has one style attribute, `border-top: 0`:
+#   'unsafe-hashes' with its hash allows that exact attribute value and no other.
+# The browser crawl (tests/browser) fails on any violation, so a new inline style is caught.
+
+
+def _csp_hash(text):
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CONTENT_SECURITY_POLICY_STYLE_HASHES = {
+    "plotly's empty <style>": _csp_hash(""),
+    "simple-history paginator": _csp_hash("border-top: 0"),
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, CONTENT_SECURITY_POLICY_STYLE_HASHES["plotly's empty <style>"]],
+        "style-src-attr": [UNSAFE_HASHES,
+                           CONTENT_SECURITY_POLICY_STYLE_HASHES["simple-history paginator"]],
+        # plotly's download (toImage) draws the chart's SVG through a data: image.
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare host means https
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

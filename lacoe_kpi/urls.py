@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/password_reset/", ThrottledPasswordResetView.as_view(),
          name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Single sign-on (metrics/oidc.py): 404 unless OIDC_RP_CLIENT_ID is configured.
+    path("oidc/", include("metrics.oidc")),
     path("admin/", admin.site.urls),
     # For load balancers and the compose health checks: no sign-in, JSON, 503 when down.
     path("healthz", healthz, name="healthz"),

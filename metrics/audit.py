@@ -49,7 +49,9 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     audit_record(
         kind=AuditKind.SIGN_IN_FAILED, username=username, request=request,
         user=User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None,
-        detail="Refused: locked out" if refused else "Wrong username or password",
+        detail="Refused: locked out" if refused else (
+            f"Single sign-on refused: {request.oidc_failure}"
+            if getattr(request, "oidc_failure", None) else "Wrong username or password"),
     )
 
 

@@ -1,12 +1,13 @@
 """Plotly figures for the dashboards, built in Python from aggregate rows.
 
-Figures are plain dicts rendered with `validate=False`: the graph-object layer
-validates every property and costs tens of milliseconds a chart, on every page.
-plotly.js itself comes from our static files (see templates/pillars/_plotly.html).
+Figures are plain dicts, never plotly's graph objects: that layer validates every property and
+costs tens of milliseconds a chart, on every page. No inline script draws them (the
+Content-Security-Policy allows none): a template includes templates/pillars/_plotly.html with
+the `Chart`, which puts the figure in the page through `json_script`, and static/js/charts.js
+draws it with plotly.js from our static files (templates/pillars/_plotly_js.html).
 """
 
-import plotly.io as pio
-from django.utils.safestring import mark_safe
+from dataclasses import dataclass
 
 from metrics.status import STATUS_ORDER, Status, display
 from metrics.units import spec
@@ -30,16 +31,25 @@ def _legend_below(layout, height):
                         "y": -LEGEND_GAP / plot}
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A figure for templates/pillars/_plotly.html: a container with this id, and the figure
+    (data, layout, config) beside it through `json_script`, drawn by static/js/charts.js."""
+
+    id: str
+    figure: dict
+
+    @property
+    def figure_id(self):
+        return f"{self.id}-figure"
+
+
 def _render(figure, div_id, height):
     if figure["layout"].get("showlegend", True) and len(figure["data"]) > 0:
         _legend_below(figure["layout"], height)
     figure["layout"].update(font=FONT, height=height, paper_bgcolor="#ffffff",
                             plot_bgcolor="#ffffff")
-    html = pio.to_html(
-        figure, include_plotlyjs=False, full_html=False, config=CONFIG, div_id=div_id,
-        validate=False, default_width="100%", default_height=f"{height}px",
-    )
-    return mark_safe(html)  # noqa: S308 - plotly's own markup; all text in it is JSON-escaped
+    return Chart(id=div_id, figure={**figure, "config": CONFIG})
 
 
 def status_distribution(counts, div_id, *, height=120):

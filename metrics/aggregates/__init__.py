@@ -1,11 +1,14 @@
 """The dashboard aggregates (MetricSnapshot, Rollup): how they are rebuilt and queued.
 
-- `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)`) or full
-  (`rebuild()`), one code path; it queues nothing.
-- `queue.py`: `request_rebuild(*metric_ids)`, called inside a write's transaction,
-  marks the metrics pending and queues one task on commit (by name); a broker that is
-  down never fails the write. `request_full_rebuild()`; `rebuild_pending()`, what the
-  queued task and the beat (every minute) run.
+- `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)` for whole
+  metrics, `rebuild(slices=[(metric, district, group)])` for the slices whose readings
+  changed) or full (`rebuild()`), one code path; it queues nothing.
+- `queue.py`: `request_rebuild(*metric_ids, slices=...)`, called inside a write's
+  transaction, marks the metrics (and slices: `PendingSlice`) pending and queues one
+  task on commit (by name); a broker that is down never fails the write. A reading's
+  write asks for its slice; a target or placement change for the whole metric.
+  `request_full_rebuild()`; `rebuild_pending()`, what the queued task and the beat
+  (every minute) run.
 
 Every write path reaches the aggregates, each through one hook (a test per path in
 tests/metrics/test_aggregates_write_paths.py):

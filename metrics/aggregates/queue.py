@@ -1,6 +1,7 @@
 """Ask for rebuilds: what every write calls, on commit, without ever failing the write.
 
-A write calls `request_rebuild(metric_id, ...)` inside its transaction. That marks the
+A write calls `request_rebuild(metric_id, ...)` (or `request_rebuild(slices=[(metric,
+district, group)])` for changed readings) inside its transaction. That marks the
 metrics pending in the database (a `PendingRebuild` row, committed or rolled back with
 the write; pages say "update pending" while it exists) and, once the transaction
 commits, queues the task `metrics.tasks.rebuild_pending` by name, once per burst of
@@ -21,7 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from ..models import PendingRebuild
+from ..models import PendingRebuild, PendingSlice
 from .rebuild import rebuild
 
 log = logging.getLogger(__name__)
@@ -48,19 +49,39 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
 _state = threading.local()
 
 
-def request_rebuild(*metric_ids):
-    """Rebuild the aggregates of `metric_ids` once the current transaction commits.
+def request_rebuild(*metric_ids, slices=()):
+    """Rebuild the aggregates of `metric_ids` (every slice: a target or placement
+    changed) and of `slices`, triples (metric, district, student group) whose readings
+    changed, once the current transaction commits.
 
     Saves within one transaction, and bursts of transactions, coalesce into one task.
     """
     ids = sorted(set(metric_ids))
-    if not ids:
+    wanted = sorted(
+        {(int(m), int(d), int(g)) for m, d, g in slices if int(m) not in set(ids)}
+    )
+    if not ids and not wanted:
         return
     now = timezone.now()
-    PendingRebuild.objects.bulk_create(
-        [PendingRebuild(metric_id=pk, requested_at=now) for pk in ids],
-        update_conflicts=True, unique_fields=["metric"], update_fields=["requested_at"],
-    )
+    if ids:
+        PendingRebuild.objects.bulk_create(
+            [PendingRebuild(metric_id=pk, requested_at=now, whole=True) for pk in ids],
+            update_conflicts=True, unique_fields=["metric"],
+            update_fields=["requested_at", "whole"],
+        )
+    if wanted:
+        PendingSlice.objects.bulk_create(
+            [PendingSlice(metric_id=m, district_id=d, student_group_id=g, requested_at=now)
+             for m, d, g in wanted],
+            update_conflicts=True, unique_fields=["metric", "district", "student_group"],
+            update_fields=["requested_at"],
+        )
+        # The metric reads "update pending"; a whole request made before stays whole.
+        PendingRebuild.objects.bulk_create(
+            [PendingRebuild(metric_id=pk, requested_at=now, whole=False)
+             for pk in sorted({m for m, _, _ in wanted})],
+            update_conflicts=True, unique_fields=["metric"], update_fields=["requested_at"],
+        )
     # Registered on every call: the first callback to run after a commit queues the
     # task, later ones find nothing to do. A rolled-back transaction leaves the flag
     # set for the next flush, which queues a task that finds no row: harmless.
@@ -78,10 +99,20 @@ def request_full_rebuild():
 def rebuild_pending():
     """Rebuild every metric marked pending: what the queued and the beat task run."""
     cache.delete(QUEUED_KEY)  # changes from now on queue a new task
-    ids = list(PendingRebuild.objects.values_list("metric_id", flat=True))
-    if ids:
-        rebuild(ids)
-    return len(ids)
+    rows = list(PendingRebuild.objects.values_list("metric_id", "whole"))
+    if not rows:
+        return 0
+    partial = {pk for pk, whole in rows if not whole}
+    slices = list(
+        PendingSlice.objects.filter(metric_id__in=partial)
+        .order_by("metric_id", "district_id", "student_group_id")
+        .values_list("metric_id", "district_id", "student_group_id")
+    )
+    with_slices = {m for m, _, _ in slices}
+    # A partial request whose slices are gone (a cascade) rebuilds its metric whole.
+    ids = sorted(pk for pk, whole in rows if whole or pk not in with_slices)
+    rebuild(ids, slices=slices)
+    return len(rows)
 
 
 def _flush():

@@ -1,15 +1,25 @@
 """Rebuild the dashboard aggregates from readings, set-based: one code path.
 
-`rebuild(metric_ids)` rebuilds the metrics whose readings or target changed and the
-roll-ups above them; `rebuild()` rebuilds everything. Either replaces its rows inside
-one transaction, so pages never see a half-built state, and running either twice
-gives the same rows. Nothing here queues anything: that is `queue.py`.
+`rebuild()` rebuilds everything; `rebuild(metric_ids)` the metrics whose target or
+placement changed (every slice) and the roll-ups above them; `rebuild(slices=...)`
+only the metric x district x student group slices whose readings changed, and the
+roll-ups above a metric only when its county-wide row's status or due date moved.
+Each runs inside one transaction, so pages never see a half-built state, and running
+any twice gives the same rows. Nothing here queues anything: that is `queue.py`.
+
+On PostgreSQL one statement computes the snapshot rows of the scope (the staging
+result, a materialised CTE) and writes only what changed: an upsert whose update is
+skipped when nothing differs, and a delete of the rows whose slice has no approved
+value any more. SQLite replaces the scope's rows (delete, insert): same rows.
+County-wide rows (one per metric) are judged in Python by `judge_metric`.
 """
 
+import json
 import time
 from collections import defaultdict
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pillars.models import Goal, Pillar, PriorityArea
@@ -20,6 +30,7 @@ from ..models import (
     Metric,
     MetricSnapshot,
     PendingRebuild,
+    PendingSlice,
     Reading,
     ReadingState,
     Rollup,
@@ -29,15 +40,64 @@ from ..selectors import county_wide_readings
 from ..status import is_overdue, judge_metric, next_due_on, rollup_status
 from ..units import plain_number
 
-# Latest and previous approved reading of every metric x district x student group,
-# in one statement: the database does the work, no row of readings travels to Python.
-SNAPSHOT_SQL = """
-INSERT INTO {snapshot} (
-    metric_id, district_id, student_group_id, is_county_wide,
-    latest_period, latest_period_end, latest_value, latest_qualifier,
-    previous_period, previous_value, change, pending_qualifier, pending_period,
-    status, status_reason, series
+# More changed slices of one metric than this in one rebuild: rebuild the whole metric
+# (one range scan beats thousands of single-slice lookups).
+SLICES_PER_METRIC = 200
+SLICES_IN_ALL = 400
+
+# Latest and previous approved reading of every metric x district x student group in
+# scope, in one pass: one sort serves DISTINCT ON and the window. What both paths share.
+FRESH_SQL = """
+SELECT DISTINCT ON (metric_id, district_id, student_group_id)
+       metric_id, district_id, student_group_id,
+       (district_id = %s AND student_group_id = %s) AS is_county_wide,
+       period AS latest_period, period_end AS latest_period_end,
+       approved_value AS latest_value, COALESCE(approved_qualifier, '') AS latest_qualifier,
+       COALESCE(LEAD(period) OVER w, '') AS previous_period,
+       LEAD(approved_value) OVER w AS previous_value,
+       approved_value - LEAD(approved_value) OVER w AS change
+FROM {reading}
+WHERE approved_value IS NOT NULL {where}
+WINDOW w AS (PARTITION BY metric_id, district_id, student_group_id
+             ORDER BY period_end DESC, period_start DESC)
+ORDER BY metric_id, district_id, student_group_id, period_end DESC, period_start DESC
+"""
+
+# The columns a reading decides (the rest are the county-wide pass's).
+SLICE_COLUMNS = (
+    "is_county_wide", "latest_period", "latest_period_end", "latest_value", "latest_qualifier",
+    "previous_period", "previous_value", "change",
 )
+KEY = ("metric_id", "district_id", "student_group_id")
+
+# PostgreSQL: compute once (the staging result, a materialised CTE), compare it with the
+# rows in scope in one merge pass, then write only what changed and delete what vanished;
+# one statement. Unchanged rows (nearly all, in a nightly rebuild) are never written.
+UPSERT_SQL = """
+WITH fresh AS MATERIALIZED ({fresh}),
+diff AS MATERIALIZED (
+    SELECT f.*, s.id AS old_id
+    FROM fresh f
+    FULL JOIN (SELECT * FROM {snapshot} s WHERE TRUE {snapshot_where}) s
+        ON f.metric_id = s.metric_id AND f.district_id = s.district_id
+        AND f.student_group_id = s.student_group_id
+    WHERE f.metric_id IS NULL OR s.id IS NULL OR ({old_s}) IS DISTINCT FROM ({new_f})
+),
+upserted AS (
+    INSERT INTO {snapshot} ({key}, {columns},
+        pending_qualifier, pending_period, status, status_reason, series)
+    SELECT {key}, {columns}, '', '', '', '', '[]'::jsonb FROM diff WHERE metric_id IS NOT NULL
+    ON CONFLICT (metric_id, district_id, student_group_id) DO UPDATE SET {assign}
+    WHERE ({old}) IS DISTINCT FROM ({new})
+    RETURNING 1
+)
+DELETE FROM {snapshot} WHERE id IN (SELECT old_id FROM diff WHERE metric_id IS NULL)
+"""
+
+# SQLite (no DISTINCT ON): the same rows through ROW_NUMBER, into emptied scope.
+SQLITE_SQL = """
+INSERT INTO {snapshot} ({key}, {columns},
+    pending_qualifier, pending_period, status, status_reason, series)
 SELECT metric_id, district_id, student_group_id,
        (district_id = %s AND student_group_id = %s),
        MAX(CASE WHEN rn = 1 THEN period END),
@@ -63,24 +123,58 @@ WHERE rn <= 2
 GROUP BY metric_id, district_id, student_group_id
 """
 
+# The county-wide series per metric, oldest first, as MetricSnapshot.series holds it
+# (values as plain_number writes them: trim_scale drops trailing zeros).
+SERIES_SQL = """
+SELECT metric_id,
+       json_agg(json_build_array(period, trim_scale(approved_value)::text)
+                ORDER BY period_end, period_start)
+FROM {reading}
+WHERE district_id = %s AND student_group_id = %s AND approved_value IS NOT NULL {where}
+GROUP BY metric_id
+"""
 
-def rebuild(metric_ids=None):
-    """Rebuild the aggregates of `metric_ids` (and the roll-ups above them), or of all."""
+
+def rebuild(metric_ids=None, slices=None):
+    """Rebuild the aggregates of `metric_ids` (every slice) and of `slices` (triples
+    metric, district, student group), with the roll-ups above them; of all when neither
+    is given. Returns the number of metrics touched."""
     started = timezone.now()
     clock = time.perf_counter()
-    full = metric_ids is None
-    ids = None if full else sorted(set(metric_ids))
+    full = metric_ids is None and slices is None
+    ids = set(metric_ids or ())
+    wanted = {(int(m), int(d), int(g)) for m, d, g in (slices or ())}
+    per_metric = defaultdict(int)
+    for m, _, _ in wanted:
+        per_metric[m] += 1
+    many = len(wanted) > SLICES_IN_ALL  # bounds the statement (SQLite's expression depth)
+    ids |= {m for m, n in per_metric.items() if many or n > SLICES_PER_METRIC}
+    wanted = {s for s in wanted if s[0] not in ids}
     with transaction.atomic():
         metrics = Metric.objects.select_related("plan")
         if not full:
-            metrics = metrics.filter(pk__in=ids)
+            metrics = metrics.filter(pk__in=ids | {s[0] for s in wanted})
         metrics = {m.pk: m for m in metrics}
-        ids = None if full else [pk for pk in ids if pk in metrics]  # deleted ones are gone
-        _rebuild_snapshots(metrics, ids)
-        _rebuild_rollups({m.plan_id for m in metrics.values()}, metrics.values(), full)
-        PendingRebuild.objects.filter(
-            requested_at__lte=started, **({} if full else {"metric_id__in": metric_ids})
-        ).delete()
+        district, group = District.objects.total(), StudentGroup.objects.total()
+        if full:
+            scope = None
+            judged = set(metrics)
+        else:
+            ids = sorted(pk for pk in ids if pk in metrics)  # deleted ones are gone
+            wanted = sorted(s for s in wanted if s[0] in metrics)
+            scope = (ids, wanted)
+            judged = set(ids) | {
+                m for m, d, g in wanted if d == district.pk and g == group.pk
+            }
+        _rebuild_slices(scope, district.pk, group.pk)
+        moved = _judge_county_wide({pk: metrics[pk] for pk in judged}, district, group, full)
+        if full:
+            _rebuild_rollups({m.plan_id for m in metrics.values()}, metrics.values(), True)
+        else:
+            changed = [metrics[pk] for pk in sorted(set(ids) | moved)]
+            if changed:
+                _rebuild_rollups({m.plan_id for m in changed}, changed, False)
+        _forget_pending(started, full, ids, wanted)
         state = AggregateState.current()
         state.last_rebuild_at = timezone.now()
         if full:
@@ -90,30 +184,103 @@ def rebuild(metric_ids=None):
     return len(metrics)
 
 
-def _rebuild_snapshots(metrics, ids):
-    snapshots = MetricSnapshot.objects.all()
-    where, params = "", []
-    if ids is not None:
-        snapshots = snapshots.filter(metric_id__in=ids)
-        where = f"AND metric_id IN ({', '.join(['%s'] * len(ids))})" if ids else "AND 1 = 0"
-        params = list(ids)
-    snapshots.delete()
-    district, group = District.objects.total(), StudentGroup.objects.total()
-    sql = SNAPSHOT_SQL.format(
-        snapshot=MetricSnapshot._meta.db_table, reading=Reading._meta.db_table, where=where
-    )
+def _forget_pending(started, full, ids, wanted):
+    """Drop the requests this rebuild served (not those made since it started)."""
+    if full:
+        PendingRebuild.objects.filter(requested_at__lte=started).delete()
+        PendingSlice.objects.filter(requested_at__lte=started).delete()
+        return
+    early = {"requested_at__lte": started}
+    if ids:
+        PendingSlice.objects.filter(metric_id__in=ids, **early).delete()
+    if wanted:
+        PendingSlice.objects.filter(_slices_q(wanted), **early).delete()
+    # A metric's request is served when it was whole and rebuilt whole, or when
+    # none of its slices is pending any more.
+    served = PendingRebuild.objects.filter(metric_id__in=ids, **early)
+    partial = {m for m, _, _ in wanted} - set(ids)
+    if partial:
+        still = PendingSlice.objects.filter(metric_id__in=partial).values_list(
+            "metric_id", flat=True
+        )
+        served = served | PendingRebuild.objects.filter(
+            metric_id__in=partial - set(still), whole=False, **early
+        )
+    served.delete()
+
+
+def _slices_q(wanted):
+    q = Q()
+    for m, d, g in wanted:
+        q |= Q(metric_id=m, district_id=d, student_group_id=g)
+    return q
+
+
+def _scope_sql(scope, alias=""):
+    """`AND (...)` limiting rows to the scope, and its parameters ('' for everything)."""
+    if scope is None:
+        return "", []
+    ids, wanted = scope
+    parts, params = [], []
+    if ids:
+        parts.append(f"{alias}metric_id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    for slice_ in wanted:
+        parts.append(
+            f"({alias}metric_id = %s AND {alias}district_id = %s "
+            f"AND {alias}student_group_id = %s)"
+        )
+        params.extend(slice_)
+    return (f"AND ({' OR '.join(parts)})" if parts else "AND 1 = 0"), params
+
+
+def _rebuild_slices(scope, district_id, group_id):
+    """The reading-derived columns of every snapshot row in scope."""
+    where, params = _scope_sql(scope)
+    snapshot, reading = MetricSnapshot._meta.db_table, Reading._meta.db_table
+    columns = ", ".join(SLICE_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Compiling this one statement costs PostgreSQL's JIT ~0.7 s, more than it saves.
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [district.pk, group.pk, *params])
+            if scope is None:
+                # Compiling this one statement costs PostgreSQL's JIT ~0.7 s, more than it
+                # saves; the staging result and the comparison fit in memory.
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            snapshot_where, snapshot_params = _scope_sql(scope, "s.")
+            sql = UPSERT_SQL.format(
+                fresh=FRESH_SQL.format(reading=reading, where=where),
+                snapshot=snapshot, key=", ".join(KEY), columns=columns,
+                assign=", ".join(f"{c} = EXCLUDED.{c}" for c in SLICE_COLUMNS),
+                old=", ".join(f"{snapshot}.{c}" for c in SLICE_COLUMNS),
+                new=", ".join(f"EXCLUDED.{c}" for c in SLICE_COLUMNS),
+                old_s=", ".join(f"s.{c}" for c in SLICE_COLUMNS),
+                new_f=", ".join(f"f.{c}" for c in SLICE_COLUMNS),
+                snapshot_where=snapshot_where,
+            )
+            cursor.execute(sql, [district_id, group_id, *params, *snapshot_params])
+        else:
+            cursor.execute(f"DELETE FROM {snapshot} WHERE TRUE {where}", params)  # noqa: S608
+            cursor.execute(
+                SQLITE_SQL.format(snapshot=snapshot, key=", ".join(KEY), columns=columns,
+                                  reading=reading, where=where),
+                [district_id, group_id, *params],
+            )
 
+
+def _judge_county_wide(metrics, district, group, full):
+    """Status, series, pending and returned values of the county-wide rows of `metrics`;
+    returns the metrics whose status or next due date (what roll-ups count) moved."""
+    if not metrics:
+        return set()
+    ids = None if full else sorted(metrics)
     county = {
         s.metric_id: s
         for s in MetricSnapshot.objects.filter(
-            is_county_wide=True, **({} if ids is None else {"metric_id__in": ids})
+            district=district, student_group=group,
+            **({} if ids is None else {"metric_id__in": ids}),
         )
     }
+    before = {pk: _judged(s) for pk, s in county.items()}
     missing = [
         MetricSnapshot(metric_id=pk, district=district, student_group=group, is_county_wide=True)
         for pk in metrics
@@ -121,12 +288,15 @@ def _rebuild_snapshots(metrics, ids):
     ]
     for snap in MetricSnapshot.objects.bulk_create(missing):
         county[snap.metric_id] = snap
-    series = _county_wide_series(ids)
+    series = _county_wide_series(ids, district, group)
     pending = _county_wide_pending(ids)
     returned = _county_wide_returned(ids)
+    moved = set()
     for pk, snap in county.items():
         metric = metrics[pk]
-        judgement = judge_metric(metric, snap.latest_value, snap.latest_period, series=series[pk])
+        judgement = judge_metric(
+            metric, snap.latest_value, snap.latest_period, series=series.get(pk, [])
+        )
         snap.status = judgement.status
         snap.status_reason = judgement.reason
         snap.progress = judgement.progress
@@ -138,13 +308,22 @@ def _rebuild_snapshots(metrics, ids):
             waiting if waiting else ("", None, "")
         )
         snap.returned_period, snap.returned_comment = returned.get(pk, ("", ""))
-    MetricSnapshot.objects.bulk_update(
-        county.values(),
-        ["status", "status_reason", "progress", "expected", "next_due_on", "series",
-         "pending_period", "pending_value", "pending_qualifier", "returned_period",
-         "returned_comment"],
-        batch_size=500,
-    )
+        if pk not in before or before[pk][:2] != (snap.status, snap.next_due_on):
+            moved.add(pk)
+    # Only the rows whose judgement changed are written (none, in most nightly runs).
+    changed = [snap for pk, snap in county.items() if before.get(pk) != _judged(snap)]
+    MetricSnapshot.objects.bulk_update(changed, JUDGED, batch_size=500)
+    return moved
+
+
+# What the county-wide pass decides; the first two are what roll-ups count.
+JUDGED = ["status", "next_due_on", "status_reason", "progress", "expected", "series",
+          "pending_period", "pending_value", "pending_qualifier", "returned_period",
+          "returned_comment"]
+
+
+def _judged(snap):
+    return tuple(getattr(snap, field) for field in JUDGED)
 
 
 def _county_wide(ids):
@@ -152,8 +331,21 @@ def _county_wide(ids):
     return readings if ids is None else readings.filter(metric_id__in=ids)
 
 
-def _county_wide_series(ids):
+def _county_wide_series(ids, district, group):
     """Approved county-wide values per metric, oldest first: what a trend chart draws."""
+    if connection.vendor == "postgresql":
+        where, params = ("", []) if ids is None else (
+            f"AND metric_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SERIES_SQL.format(reading=Reading._meta.db_table, where=where),
+                [district.pk, group.pk, *params],
+            )
+            return {
+                pk: (json.loads(rows) if isinstance(rows, str) else rows)
+                for pk, rows in cursor.fetchall()
+            }
     series = defaultdict(list)
     for metric_id, period, value in (
         _county_wide(ids).filter(approved_value__isnull=False)

@@ -2,6 +2,7 @@ from .aggregates import (
     AggregateState,
     MetricSnapshot,
     PendingRebuild,
+    PendingSlice,
     Rollup,
     Status,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "Accumulation", "AggregateState", "ApprovalDigestLog", "AuditEvent", "AuditKind",
     "Direction", "District", "Frequency",
     "ImportBatch", "Level",
-    "Metric", "MetricSnapshot", "PendingRebuild", "Reading", "ReadingState", "ReminderLog",
+    "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Reading", "ReadingState",
+    "ReminderLog",
     "Rollup", "Status", "StudentGroup",
 ]

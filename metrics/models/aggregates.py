@@ -134,9 +134,31 @@ class PendingRebuild(models.Model):
 
     metric = models.OneToOneField(Metric, on_delete=models.CASCADE, related_name="pending_rebuild")
     requested_at = models.DateTimeField(auto_now=True)
+    # False while only some slices changed (their PendingSlice rows say which): a
+    # target or placement change needs the whole metric.
+    whole = models.BooleanField(default=True, db_default=True)
 
     def __str__(self):
         return f"rebuild of metric {self.metric_id} pending since {self.requested_at}"
+
+
+class PendingSlice(models.Model):
+    """One metric x district x student group whose readings changed, not rebuilt yet."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    student_group = models.ForeignKey(StudentGroup, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "district", "student_group"], name="one_pending_slice"
+            ),
+        ]
+
+    def __str__(self):
+        return f"rebuild of slice {self.metric_id}/{self.district_id}/{self.student_group_id}"
 
 
 class AggregateState(models.Model):

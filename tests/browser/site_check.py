@@ -147,6 +147,26 @@ ICON_URL = """() => {
   const link = document.querySelector('link[rel~="icon"][href]');
   return link ? link.href : new URL('/favicon.ico', location.href).href;
 }"""
+# Every Content-Security-Policy violation of a page, recorded from its very start (an init
+# script runs before the page's own) and read once it has loaded.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'}`
+    + (e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : '')
+    + (e.sample ? ` «${e.sample}»` : ''));
+});
+"""
+CSP_VIOLATIONS = "() => window.__cspViolations || []"
+# Every chart container (templates/pillars/_plotly.html) holds a drawn plotly chart.
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-chart')]
+  .every(c => c.classList.contains('js-plotly-plot') && c.querySelector('.main-svg'))"""
+CHART_IDS = "() => [...document.querySelectorAll('.js-chart')].map(c => c.id)"
+# Whether the chart's modebar has faded to `opacity` (plotly's CSS fades it in on hover).
+MODEBAR_AT = """([chart, opacity]) => {
+  const group = chart.querySelector('.modebar .modebar-group');
+  return group !== null && getComputedStyle(group).opacity === opacity;
+}"""
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*')
 FIRST_HEADER = re.compile(rb"<header[\s>].*?</header>", re.DOTALL | re.IGNORECASE)
 
@@ -167,6 +187,8 @@ class PageResult:
     html_file: Path | None = None
     axe: list = field(default_factory=list)
     console: list = field(default_factory=list)
+    csp: list = field(default_factory=list)  # Content-Security-Policy violations
+    charts: list = field(default_factory=list)  # charts not drawn or not working
     failed_requests: list = field(default_factory=list)
     foreign_requests: list = field(default_factory=list)
     phone: dict | None = None
@@ -196,8 +218,8 @@ class PageResult:
     def as_json(self):
         data = {name: getattr(self, name) for name in (
             "user", "url", "found_on", "expected_status", "status", "final_url", "view_name",
-            "is_html", "nav_error", "axe", "console", "failed_requests", "foreign_requests",
-            "phone", "phone_error", "vnu", "measured_on", "seconds")}
+            "is_html", "nav_error", "axe", "console", "csp", "charts", "failed_requests",
+            "foreign_requests", "phone", "phone_error", "vnu", "measured_on", "seconds")}
         data["html_file"] = str(self.html_file) if self.html_file else None
         return data
 
@@ -314,8 +336,10 @@ class Session:
         self._owner = {}  # request -> the page result being checked when it was sent
         self.icons = {}  # icon URL -> HTTP status
         self.context = browser.new_context(
-            base_url=self.base, viewport=DESKTOP, bypass_csp=True, service_workers="block",
+            base_url=self.base, viewport=DESKTOP, bypass_csp=False, service_workers="block",
         )
+        self.context.add_init_script(CSP_LISTENER)
+        self.downloaded = False  # a chart's "Download plot as a png" tried once per user
         self.context.set_default_timeout(15_000)
         self.page = self._new_tab(DESKTOP)
         # A second tab kept at phone size: each page measured is loaded there too (at that
@@ -358,6 +382,11 @@ class Session:
         if msg.text.startswith("Failed to load resource"):
             # Chromium's copy of a network failure: the page's own status is the link check's,
             # its requests' the network events', its icon the icon check's (see _check_icon).
+            return
+        if _path(where) == _path(self.axe_url) and "Content Security Policy" in msg.text:
+            # axe-core, which this check injects after the page's own CSP violations were
+            # read, adds an inline <style> of its own on some admin forms: the checker's, not
+            # the app's, so the policy rightly refuses it.
             return
         line = loc.get("lineNumber")
         suffix = f" ({_path(where)}:{line})" if where else ""
@@ -539,6 +568,9 @@ class Session:
         result.is_html = "text/html" in (response.headers.get("content-type") or "")
         if not result.is_html:
             return
+        self._check_charts_drawn(result)
+        for violation in page.evaluate(CSP_VIOLATIONS):
+            self._record("csp", violation, result)
         body = response.body()
         html = self._normalise(body)
         if not self.measured.reuse(html, result) or result.vnu_from is None:
@@ -555,6 +587,7 @@ class Session:
             result.phone_error = str(exc).splitlines()[0]
         page.add_script_tag(url=self.axe_url)
         result.axe = page.evaluate(AXE_RUN, [AXE_TAGS, AXE_IMPACTS])
+        self._check_charts_work(result)
         checked = time.monotonic()
         result.seconds["axe"] = round(checked - loaded, 2)
         if result.phone_error is None:
@@ -562,6 +595,67 @@ class Session:
             result.phone = self.phone_page.evaluate(PHONE_MEASURE)
             result.seconds["phone"] = round(time.monotonic() - checked, 2)
             self.measured.add(html, result)
+
+    def _check_charts_drawn(self, result):
+        """Every chart container of the page holds its drawn chart (on every page)."""
+        if not self.page.evaluate(CHART_IDS):
+            return
+        try:
+            self.page.wait_for_function(CHARTS_DRAWN, timeout=5_000)
+        except Exception:  # noqa: BLE001 - reported as the page's finding
+            missing = self.page.evaluate("""() => [...document.querySelectorAll('.js-chart')]
+                .filter(c => !c.querySelector('.main-svg')).map(c => c.id)""")
+            self._record("charts", f"chart(s) not drawn: {', '.join(missing)}", result)
+
+    def _check_charts_work(self, result):
+        """On each page measured: every chart's modebar hides until the pointer is over the
+        chart, a data point shows its hover label, and (once per user) the modebar's download
+        gives a PNG. All of it needs plotly's own CSS rules, which the CSP must let it add."""
+        page = self.page
+        for chart_id in page.evaluate(CHART_IDS):
+            chart = page.locator(f"#{chart_id}")
+            if not chart.locator(".main-svg").count():
+                continue  # reported as not drawn
+            chart.scroll_into_view_if_needed()
+            page.mouse.move(0, 0)
+            # Chromium updates CSS :hover only after a scroll has settled (a fake mouse move).
+            page.wait_for_timeout(150)
+            if not self._modebar_at(chart, "0"):
+                self._record("charts", f"#{chart_id}: modebar shown before any hover", result)
+            point = chart.locator(".point").first
+            box = point.bounding_box() if point.count() else None
+            if box is None:
+                continue  # a chart with no data point (nothing counted): nothing to hover
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            try:
+                chart.locator(".hoverlayer .hovertext").first.wait_for(timeout=3_000)
+            except Exception:  # noqa: BLE001 - reported as the page's finding
+                self._record("charts", f"#{chart_id}: no hover label over a data point", result)
+            if not self._modebar_at(chart, "1"):
+                page.mouse.move(x + 1, y)  # a second move, should :hover have lagged
+            if not self._modebar_at(chart, "1"):
+                self._record("charts", f"#{chart_id}: modebar not shown on hover", result)
+            if not self.downloaded:
+                self.downloaded = True
+                button = chart.locator('.modebar-btn[data-title^="Download"]')
+                try:
+                    with page.expect_download(timeout=10_000) as download:
+                        button.click()
+                    if not download.value.suggested_filename.endswith(".png"):
+                        raise AssertionError(download.value.suggested_filename)
+                except Exception as exc:  # noqa: BLE001 - reported as the page's finding
+                    self._record("charts", f"#{chart_id}: download as PNG failed: {exc}",
+                                 result)
+        page.mouse.move(0, 0)
+
+    def _modebar_at(self, chart, opacity):
+        try:
+            self.page.wait_for_function(MODEBAR_AT, arg=[chart.element_handle(), opacity],
+                                        timeout=2_000)
+        except Exception:  # noqa: BLE001 - the caller reports it
+            return False
+        return True
 
     def _normalise(self, body):
         """The page's HTML without what differs from user to user for the same content."""

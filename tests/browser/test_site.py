@@ -1,5 +1,6 @@
 """Try the app as a new user would, in Chromium: every page reachable from the home page,
-signed out and as every role, must be accessible, quiet, self-hosted, valid and phone-sized.
+signed out and as every role, must be accessible, quiet, self-hosted, valid and phone-sized,
+under the Content-Security-Policy the server sends, with every chart drawn and working.
 
 The crawl runs once (see conftest.site_report); each test reads its findings for one user.
 A failure lists every problem with the page it is on.
@@ -26,6 +27,15 @@ def _fail(title, problems, report):
         lines.append(f"    on {len(pages)} page(s): {shown}{more}")
     lines.append(f"Every page and finding: {report.report_file}")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def _findings(report, user, kind, prefix=""):
+    """{prefix + finding: [page labels]} of one kind of finding (a PageResult list) of `user`."""
+    problems = defaultdict(list)
+    for page in report.of(user):
+        for finding in getattr(page, kind):
+            problems[f"{prefix}{finding}"].append(page.label)
+    return problems
 
 
 def _checked(report, user):
@@ -92,12 +102,23 @@ def test_no_console_error_or_failed_request(site_report, user):
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_nothing_is_requested_from_another_host(site_report, user):
-    problems = defaultdict(list)
-    for page in site_report.of(user):
-        for request in page.foreign_requests:
-            problems[f"request to another host: {request}"].append(page.label)
+def test_no_content_security_policy_violation(site_report, user):
+    """The policy the server sends (the browser enforces it) blocks nothing a page does."""
+    problems = _findings(site_report, user, "csp", "Content-Security-Policy violation: ")
     if problems:
+        _fail(f"{user}: Content-Security-Policy violations", problems, site_report)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_charts_are_drawn_and_work(site_report, user):
+    """Every chart is drawn; hover shows a data label and the modebar; download gives a PNG."""
+    if problems := _findings(site_report, user, "charts"):
+        _fail(f"{user}: charts not drawn or not working", problems, site_report)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_nothing_is_requested_from_another_host(site_report, user):
+    if problems := _findings(site_report, user, "foreign_requests", "request to another host: "):
         _fail(f"{user}: requests leaving the live server's origin", problems, site_report)
 
 

@@ -165,3 +165,18 @@ def test_a_correction_keeps_the_approved_value_until_approved(
         reading_record(metric=count, period="2023-24", value="6")
     county = MetricSnapshot.objects.get(metric=count, is_county_wide=True)
     assert (county.latest_value, county.pending_value) == (5, 6)
+
+
+def test_many_changed_slices_rebuild_whole_metrics_with_the_same_rows(plan_data):
+    """Past SLICES_IN_ALL requested slices the rebuild takes whole metrics: same rows."""
+    from metrics.aggregates.rebuild import SLICES_IN_ALL
+    from metrics.models import District, StudentGroup
+
+    districts = list(District.objects.values_list("pk", flat=True))
+    groups = list(StudentGroup.objects.values_list("pk", flat=True))
+    slices = [(plan_data["rate"].pk, d, g) for d in districts for g in groups]
+    slices += [(plan_data["count"].pk, d, 10_000 + n)
+               for d in districts for n in range(SLICES_IN_ALL)]
+    rows = aggregate_rows()
+    aggregates.rebuild([], slices=slices)
+    assert aggregate_rows() == rows

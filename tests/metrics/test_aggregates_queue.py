@@ -39,7 +39,10 @@ def test_a_burst_of_saves_coalesces_into_one_rebuild(plan_data, django_capture_o
             reading_record(metric=plan_data["count"], period=f"2024-0{month}", value=month)
         reading_record(metric=plan_data["rate"], period="2024-25", value="70")
     assert spy.call_count == 1
-    assert set(spy.call_args.args[0]) == {plan_data["count"].pk, plan_data["rate"].pk}
+    # Readings ask for their slices only (the county-wide one here), not whole metrics.
+    assert not spy.call_args.args[0]
+    assert {m for m, _, _ in spy.call_args.kwargs["slices"]} == {
+        plan_data["count"].pk, plan_data["rate"].pk}
     assert not PendingRebuild.objects.exists()
 
 
@@ -143,3 +146,24 @@ def test_a_failed_queueing_leaves_no_key_that_blocks_the_next(broker_down, plan_
     assert aggregates.rebuild_pending() == 1  # what the beat runs once Redis is back
     snapshot = MetricSnapshot.objects.get(metric=metric, is_county_wide=True)
     assert (snapshot.pending_period, snapshot.pending_value) == ("2024-25", 13)
+
+
+def test_slice_requests_coalesce_and_never_downgrade_a_whole_metric(plan_data):
+    """A reading asks for its slice, a target for the whole metric: a later slice
+    request keeps the metric whole, and one drain serves both kinds."""
+    from metrics.models import District, PendingSlice, StudentGroup
+
+    rate, count = plan_data["rate"], plan_data["count"]
+    total = (District.objects.total().pk, StudentGroup.objects.total().pk)
+    with transaction.atomic():
+        aggregates.request_rebuild(rate.pk)
+        aggregates.request_rebuild(slices=[(rate.pk, plan_data["district"].pk, total[1])])
+        aggregates.request_rebuild(slices=[(count.pk, *total), (count.pk, *total)])
+        assert dict(PendingRebuild.objects.values_list("metric_id", "whole")) == {
+            rate.pk: True, count.pk: False}
+        assert PendingSlice.objects.count() == 2
+        with mock.patch.object(queue, "rebuild", wraps=queue.rebuild) as spy:
+            assert aggregates.rebuild_pending() == 2
+        assert spy.call_args.args[0] == [rate.pk]
+        assert spy.call_args.kwargs["slices"] == [(count.pk, *total)]
+        assert not PendingRebuild.objects.exists() and not PendingSlice.objects.exists()

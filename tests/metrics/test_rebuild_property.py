@@ -1,0 +1,154 @@
+"""Incremental rebuilds equal a full rebuild, whatever the changes (property-based).
+
+Random readings are added, corrected, approved, returned, left pending or deleted on
+random slices (county-wide, by district, by group) of random metrics, and targets move;
+after each change the rebuild a write asks for runs (the slice, or the whole metric for a
+target). The aggregates then must equal what a full rebuild gives, on SQLite and on
+PostgreSQL (run the suite with DATABASE_URL pointing at PostgreSQL). The number of examples
+comes from tests/conftest.py (`fuzz_budget`), each counted by `fuzz_case`."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics import aggregates
+from metrics.models import (
+    District,
+    MetricSnapshot,
+    PendingRebuild,
+    PendingSlice,
+    Reading,
+    ReadingState,
+    Rollup,
+    StudentGroup,
+)
+
+from ..conftest import fuzz_budget
+from ..factories import GoalFactory, MetricFactory, ReadingFactory
+
+PERIODS = ("2021-22", "2022-23", "2023-24", "2024-25")
+
+
+class Rollback(Exception):
+    """Raised to undo one example's changes (the test's database is shared)."""
+
+
+@pytest.fixture
+def world(db):
+    goal = GoalFactory()
+    area, pillar = goal.priority_area, goal.priority_area.pillar
+    districts = [District.objects.total(),
+                 District.objects.create(code="pd1", name="District one"),
+                 District.objects.create(code="pd2", name="District two")]
+    groups = [StudentGroup.objects.total(),
+              StudentGroup.objects.create(code="pg1", name="Group one")]
+    metrics = [
+        MetricFactory(pillar=pillar, priority_area=area, goal=goal, unit="percent",
+                      target_value=Decimal(80), target_period="2024-25",
+                      baseline_value=Decimal(40), baseline_period="2021-22"),
+        MetricFactory(pillar=pillar, priority_area=area, unit="count"),
+        MetricFactory(pillar=pillar, unit="count", target_value=Decimal(10),
+                      target_period="2024-25"),
+    ]
+    for metric in metrics[:2]:
+        for period, value in (("2022-23", 50), ("2023-24", 60)):
+            ReadingFactory(metric=metric, period=period, value=value)
+        ReadingFactory(metric=metric, period="2023-24", value=20, district=districts[1])
+    aggregates.rebuild()
+    return {"metrics": metrics, "districts": districts, "groups": groups}
+
+
+def every_row():
+    """Every column of every aggregate row but the ids, in a stable order."""
+    snap_fields = [f.attname for f in MetricSnapshot._meta.concrete_fields if f.name != "id"]
+    roll_fields = [f.attname for f in Rollup._meta.concrete_fields if f.name != "id"]
+    snapshots = list(MetricSnapshot.objects.order_by(
+        "metric_id", "district_id", "student_group_id").values_list(*snap_fields))
+    rollups = list(Rollup.objects.order_by(
+        "level", "plan_id", "pillar_id", "priority_area_id", "goal_id").values_list(*roll_fields))
+    return snapshots, rollups
+
+
+change = st.tuples(
+    st.sampled_from(["approve", "submit", "return", "delete", "target"]),
+    st.integers(0, 2),  # metric
+    st.integers(0, 2),  # district (0: all districts)
+    st.integers(0, 1),  # group (0: all students)
+    st.sampled_from(PERIODS),
+    st.integers(0, 100),  # value
+)
+
+
+def apply(world, kind, m, d, g, period, value):
+    """Make one change; return the rebuild a write would ask for (ids, kwargs)."""
+    metric = world["metrics"][m]
+    district, group = world["districts"][d], world["groups"][g]
+    if kind == "target":
+        metric.target_value = Decimal(value)
+        metric.save()
+        return [metric.pk], {}
+    reading = Reading.objects.filter(
+        metric=metric, district=district, student_group=group, period=period).first()
+    if kind == "delete":
+        if reading is not None:
+            reading.delete()
+    else:
+        reading = reading or Reading(metric=metric, district=district, student_group=group,
+                                     period=period)
+        reading.value = Decimal(value)
+        if kind == "approve":
+            reading.state = ReadingState.APPROVED
+            reading.approved_value = reading.value
+        elif kind == "return":
+            reading.state = ReadingState.RETURNED
+            reading.review_comment = "check it"
+        else:
+            reading.state = ReadingState.SUBMITTED
+        reading.save()
+    return [], {"slices": [(metric.pk, district.pk, group.pk)]}
+
+
+def equals_full_rebuild(world, changes, rebuild_each, drain=None):
+    """Apply `changes`, each followed by `rebuild_each(ids, kwargs)` (then `drain`); the
+    aggregates must equal a full rebuild's. Rolled back afterwards."""
+    try:
+        with transaction.atomic():
+            for item in changes:
+                rebuild_each(*apply(world, *item))
+            if drain:
+                drain()
+            incremental = every_row()
+            aggregates.rebuild()
+            assert every_row() == incremental, changes
+            raise Rollback
+    except Rollback:
+        pass
+
+
+@settings(max_examples=fuzz_budget(150), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(change, min_size=1, max_size=8))
+def test_incremental_rebuilds_equal_a_full_rebuild(world, fuzz_case, changes):
+    fuzz_case()
+    equals_full_rebuild(world, changes, lambda ids, kwargs: aggregates.rebuild(ids, **kwargs))
+
+
+@settings(max_examples=fuzz_budget(100), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(change, min_size=1, max_size=6))
+def test_queued_slice_requests_drain_to_a_full_rebuild(world, fuzz_case, changes):
+    """Through the queue: requests coalesce (slices and whole metrics) and one
+    rebuild_pending serves them all, leaving nothing pending."""
+    fuzz_case()
+
+    def drain():
+        aggregates.rebuild_pending()
+        assert not PendingRebuild.objects.exists()
+        assert not PendingSlice.objects.exists()
+
+    equals_full_rebuild(
+        world, changes, lambda ids, kwargs: aggregates.request_rebuild(*ids, **kwargs), drain
+    )
