@@ -79,8 +79,10 @@ def _fresh_cache():
     # next tests' saves wait for it (metrics/aggregates/queue.py). Each test starts clean.
     from django.core.cache import cache
 
+    from metrics.aggregates.queue import QUEUED_KEY
+
     with contextlib.suppress(Exception):  # a test that has Redis down on purpose
-        cache.delete_many(["aggregates:rebuild-queued"])
+        cache.delete(QUEUED_KEY)
     yield
 
 
