@@ -156,19 +156,20 @@ def _colour_at(scale, value, previous):
 
 
 def describe_needed(scale, needed, current):
-    """The sentence for the metric page: "change needed to reach Green"."""
+    """The sentence after "Change needed to reach Green:" on the metric page."""
     if needed is None:
         return "No figure next year would reach that colour."
     lower = scale.direction == LOWER_IS_BETTER
-    goal = f"To reach {needed.colour} or better next year"
     value = f"{needed.value}{scale.value_suffix} {'or lower' if lower else 'or higher'}"
+    goal = f"{needed.colour} or better"
     size = f"{abs(needed.change)} {scale.change_unit}"
     if needed.change == 0:
-        return f"{goal}: hold at {value}."
+        return f"Hold at {value} next year for {goal}."
     if (needed.change < 0) == lower:  # it has to move the better way
-        return (f"{goal}: {'fall' if lower else 'rise'} by at least {size} from "
-                f"{round_figure(scale, current)}{scale.value_suffix}, to {value}.")
-    return f"{goal}: it may {'rise' if lower else 'fall'} by up to {size}, to {value}."
+        return (f"{'Fall' if lower else 'Rise'} by at least {size} next year, from "
+                f"{round_figure(scale, current)}{scale.value_suffix} to {value}, for {goal}.")
+    return (f"It may {'rise' if lower else 'fall'} by up to {size} next year, to {value}, "
+            f"and still be {goal}.")
 
 
 def describe_range(level, suffix=""):

@@ -1,6 +1,7 @@
 """The California School Dashboard's five-by-five placement (metrics/dashboard.py) and the
 chronic absenteeism scale shipped in fixtures/dashboard/ (issue 16)."""
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +10,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from django.core.management import call_command
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics import dashboard
@@ -142,6 +145,37 @@ def test_lower_is_better_gives_the_better_colour_to_a_decline(scale):
     assert dashboard.COLOURS.index(declined) < dashboard.COLOURS.index(increased)
 
 
+def _mirrored(scale):
+    """The same table for 100 minus the rate (an attendance-like figure, higher is better)."""
+    def flip(levels, around):
+        def end(value):
+            return None if value is None else str(around - Decimal(value))
+        return [{"name": lv["name"], "min": end(lv["max"]), "max": end(lv["min"])}
+                for lv in levels]
+    return SimpleNamespace(**{**vars(scale), "direction": "higher",
+                              "status_levels": flip(scale.status_levels, Decimal(100)),
+                              "change_levels": flip(scale.change_levels, Decimal(0))})
+
+
+@pytest.mark.parametrize("current", ["1.0", "4.4", "8.0", "10.9", "25.0"])
+def test_higher_is_better_mirrors_lower_is_better(scale, current):
+    mirror, hundred = _mirrored(scale), Decimal(100)
+    assert dashboard.validate_scale(mirror) == []
+    current = Decimal(current)
+    for change in ("5.0", "1.0", "0.0", "-1.0", "-5.0"):
+        previous = current - Decimal(change)
+        assert dashboard.place(mirror, hundred - current, hundred - previous, ENOUGH).colour \
+            == dashboard.place(scale, current, previous, ENOUGH).colour
+    for colour in ("Blue", "Green", "Yellow"):
+        needed = dashboard.change_needed(scale, current, colour)
+        flipped = dashboard.change_needed(mirror, hundred - current, colour)
+        assert (flipped.value, flipped.change) == (hundred - needed.value, -needed.change)
+        sentence = dashboard.describe_needed(mirror, flipped, hundred - current)
+        assert sentence.endswith(("or higher, for " + colour + " or better.",
+                                  "or higher next year for " + colour + " or better.",
+                                  "or higher, and still be " + colour + " or better."))
+
+
 def test_the_shipped_scale_is_sound_and_a_reversed_direction_is_not(scale):
     assert dashboard.validate_scale(scale) == []
     scale.direction = "higher"
@@ -172,23 +206,22 @@ def test_a_broken_scale_is_refused_with_a_reason(scale, change, error):
 
 @pytest.mark.parametrize(("current", "target", "value", "change", "sentence"), [
     # 8.0 (Medium): next year 7.5 is Medium and Declined (-0.5), Green; 7.6 is Maintained.
-    ("8.0", "Green", "7.5", "-0.5", "To reach Green or better next year: fall by at least "
-     "0.5 percentage points from 8.0%, to 7.5% or lower."),
+    ("8.0", "Green", "7.5", "-0.5", "Fall by at least 0.5 percentage points next year, from "
+     "8.0% to 7.5% or lower, for Green or better."),
     # 4.0 (Low): up to 4.4 is Low and Maintained, Green; 4.5 is Increased, Yellow.
-    ("4.0", "Green", "4.4", "0.4", "To reach Green or better next year: it may rise by up "
-     "to 0.4 percentage points, to 4.4% or lower."),
+    ("4.0", "Green", "4.4", "0.4", "It may rise by up to 0.4 percentage points next year, "
+     "to 4.4% or lower, and still be Green or better."),
     # 2.0 (Very Low): 2.5 is Very Low and Increased, Green; 2.6 is Low, Yellow.
-    ("2.0", "Green", "2.5", "0.5", "To reach Green or better next year: it may rise by up "
-     "to 0.5 percentage points, to 2.5% or lower."),
+    ("2.0", "Green", "2.5", "0.5", "It may rise by up to 0.5 percentage points next year, "
+     "to 2.5% or lower, and still be Green or better."),
     # 25.0 (Very High): no Green in the High and Very High rows; Medium and Declined is.
-    ("25.0", "Green", "10.0", "-15.0", "To reach Green or better next year: fall by at "
-     "least 15.0 percentage points from 25.0%, to 10.0% or lower."),
+    ("25.0", "Green", "10.0", "-15.0", "Fall by at least 15.0 percentage points next year, "
+     "from 25.0% to 10.0% or lower, for Green or better."),
     # Blue from 8.0: Low and Declined Significantly (5.0 is -3.0).
-    ("8.0", "Blue", "5.0", "-3.0", "To reach Blue or better next year: fall by at least "
-     "3.0 percentage points from 8.0%, to 5.0% or lower."),
+    ("8.0", "Blue", "5.0", "-3.0", "Fall by at least 3.0 percentage points next year, from "
+     "8.0% to 5.0% or lower, for Blue or better."),
     # 2.5 and Blue: holding (Maintained, Very Low) is Blue; 2.6 would be Low.
-    ("2.5", "Blue", "2.5", "0.0", "To reach Blue or better next year: hold at 2.5% or "
-     "lower."),
+    ("2.5", "Blue", "2.5", "0.0", "Hold at 2.5% or lower next year for Blue or better."),
 ])
 def test_change_needed_to_reach_a_colour(scale, current, target, value, change, sentence):
     needed = dashboard.change_needed(scale, Decimal(current), target)
@@ -278,12 +311,13 @@ def test_the_partial_is_an_accessible_table_with_words_not_only_colour(scale):
     cells = re.findall(r'<td class="dash-cell dash-(\w+)( dash-placed)?">(\w+)', html)
     assert len(cells) == 25
     assert [(css, colour) for css, placed, colour in cells if placed] == [("yellow", "Yellow")]
+    assert "placed here (no colour given)" in html
     assert all(css == colour.lower() for css, _, colour in cells)
     assert html.count("placed here") == 2  # the caption's promise and the cell
     assert "Row “Medium”, column “Maintained”" in html
     assert "No colour: The number of students is not recorded" in html
-    assert ("Change needed to reach Green:</strong> To reach Green or better next year: fall "
-            "by at least 0.5 percentage points from 8.0%, to 7.5% or lower.") in html
+    assert ("Change needed to reach Green:</strong> Fall by at least 0.5 percentage points "
+            "next year, from 8.0% to 7.5% or lower, for Green or better.") in html
 
 
 def test_the_metric_page_shows_the_grid_for_a_metric_with_a_scale(client, users, loaded):
@@ -300,8 +334,48 @@ def test_the_metric_page_shows_the_grid_for_a_metric_with_a_scale(client, users,
     # 10.9 (High), down 1.5 from 12.4 (Declined): the Yellow cell, marked in words.
     assert "Row “High”, column “Declined”" in html
     assert re.search(r'<td class="dash-cell dash-yellow dash-placed">Yellow<br><strong>'
-                     r'placed here</strong>', html)
-    assert "To reach Green or better next year: fall by at least 0.9 percentage points " \
-           "from 10.9%, to 10.0% or lower." in html
+                     r'placed here \(no colour given\)</strong>', html)
+    assert "Fall by at least 0.9 percentage points next year, from 10.9% to 10.0% or " \
+           "lower, for Green or better." in html
     other = client.get(reverse("metrics:metric", args=[plain.plan.slug, plain.code]))
     assert "California School Dashboard" not in other.content.decode()
+
+
+def test_the_grid_costs_the_metric_page_one_query(client, users, loaded,
+                                                   django_assert_num_queries):
+    with_scale = MetricFactory(unit="percent", dashboard_scale=loaded)
+    without = MetricFactory(unit="percent", pillar=with_scale.pillar)
+    for metric in (with_scale, without):
+        ReadingFactory(metric=metric, period="2022-23", value=Decimal("12.4"))
+        ReadingFactory(metric=metric, period="2023-24", value=Decimal("10.9"))
+    rebuild()
+    client.force_login(users["leadership"])
+    client.get(reverse("metrics:metric", args=[without.plan.slug, without.code]))  # warm up
+    with CaptureQueriesContext(connection) as plain:
+        client.get(reverse("metrics:metric", args=[without.plan.slug, without.code]))
+    with django_assert_num_queries(len(plain.captured_queries) + 1):
+        client.get(reverse("metrics:metric", args=[with_scale.plan.slug, with_scale.code]))
+
+
+def _admin_form(scale, **overrides):
+    data = {name: getattr(scale, name) for name in (
+        "code", "indicator", "applies_to", "direction", "decimals", "value_min", "value_max",
+        "value_suffix", "change_unit", "min_n", "small_n", "source", "source_url",
+        "verification")}
+    data.update({name: json.dumps(getattr(scale, name))
+                 for name in ("status_levels", "change_levels", "colours")})
+    return {**data, **overrides}
+
+
+def test_the_admin_shows_a_scale_and_refuses_a_broken_one(client, users, loaded):
+    client.force_login(users["administrator"])
+    url = reverse("admin:metrics_dashboardscale_change", args=[loaded.pk])
+    assert "Chronic Absenteeism Indicator" in client.get(url).content.decode()
+    levels = [dict(level) for level in loaded.status_levels]
+    levels[1]["min"] = "2.7"
+    response = client.post(url, _admin_form(loaded, status_levels=json.dumps(levels)))
+    assert response.status_code == 200
+    assert "The status levels leave a gap or overlap between Very Low and Low." in (
+        response.content.decode())
+    loaded.refresh_from_db()
+    assert loaded.status_levels[1]["min"] == "2.6"
