@@ -31,6 +31,9 @@ from .periods import Period
 COLOURS = ("Blue", "Green", "Yellow", "Orange", "Red")
 LOWER_IS_BETTER = "lower"  # Metric Direction value (metrics.models.metric.Direction.LOWER)
 SIZE = 5
+# change_needed tries every rounded figure of a scale's range: a bound on how many.
+MAX_DECIMALS = 2
+MAX_FIGURES = 100_000
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,11 @@ def validate_scale(scale):
     elif not errors and not _monotone(scale):
         errors.append("A better status or change never gives a worse colour in the "
                       "Dashboard's tables; this table does.")
+    if not 0 <= scale.decimals <= MAX_DECIMALS or (
+            Decimal(str(scale.value_max)) - Decimal(str(scale.value_min))
+    ) / _step(scale) > MAX_FIGURES:
+        errors.append(f"Round to at most {MAX_DECIMALS} decimals, over a range of at most "
+                      f"{MAX_FIGURES:,} rounded figures.")
     if scale.small_n is not None and scale.small_n <= scale.min_n:
         errors.append("The small-population size must be above the minimum for a colour.")
     return errors

@@ -196,12 +196,20 @@ def test_the_shipped_scale_is_sound_and_a_reversed_direction_is_not(scale):
     (lambda s: s.colours[0].__setitem__(0, "Purple"),
      "Unknown colours ['Purple']: use Blue, Green, Yellow, Orange, Red."),
     (lambda s: s.colours.pop(), "The colour table needs 5 rows of 5 colours."),
+    (lambda s: setattr(s, "value_max", Decimal(20_000)),
+     "Round to at most 2 decimals, over a range of at most 100,000 rounded figures."),
     (lambda s: setattr(s, "small_n", 30),
      "The small-population size must be above the minimum for a colour."),
 ])
 def test_a_broken_scale_is_refused_with_a_reason(scale, change, error):
     change(scale)
     assert dashboard.validate_scale(scale) == [error]
+
+
+def test_a_scale_too_fine_to_search_is_refused(scale):
+    scale.decimals = 4  # 1,000,000 figures from 0 to 100 for change_needed to try
+    assert "Round to at most 2 decimals, over a range of at most 100,000 rounded figures." in (
+        dashboard.validate_scale(scale))
 
 
 @pytest.mark.parametrize(("current", "target", "value", "change", "sentence"), [
