@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .aggregates import request_rebuild
-from .models import District, Metric, Reading, ReadingState, StudentGroup
+from .models import DashboardScale, District, Metric, Reading, ReadingState, StudentGroup
 from .services import reading_approve, reading_record
 
 
@@ -40,7 +40,7 @@ class MetricAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("plan", "code", "name", "definition")}),
         ("Place in the plan", {"fields": ("pillar", "priority_area", "goal", "program")}),
         ("Measure", {"fields": ("unit", "scale_min", "scale_max", "direction", "accumulation",
-                                "frequency", "data_source")}),
+                                "frequency", "data_source", "dashboard_scale")}),
         ("Baseline and target", {"fields": ("baseline_value", "baseline_period", "target_value",
                                             "target_period")}),
         ("Annual report", {"fields": ("is_headline", "headline_label", "headline_order")}),
@@ -54,6 +54,20 @@ class MetricAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         request_rebuild(obj.pk)  # its status and roll-ups follow its target and place
+
+
+@admin.register(DashboardScale)
+class DashboardScaleAdmin(admin.ModelAdmin):
+    list_display = ("code", "indicator", "applies_to", "direction", "min_n", "small_n")
+    search_fields = ("code", "indicator")
+    fieldsets = (
+        (None, {"fields": ("code", "indicator", "applies_to", "direction")}),
+        ("Figures", {"fields": ("decimals", "value_min", "value_max", "value_suffix",
+                                "change_unit")}),
+        ("Levels and colours", {"fields": ("status_levels", "change_levels", "colours")}),
+        ("Students", {"fields": ("min_n", "small_n")}),
+        ("Source", {"fields": ("source", "source_url", "verification")}),
+    )
 
 
 @admin.register(Reading)

@@ -17,10 +17,11 @@ from django.dispatch import Signal
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from .aggregates import request_rebuild
-from .models import Metric
+from .models import DashboardScale, Metric
 from .services import reading_record
 
 PLAN_FILE = "plan.yaml"
+DASHBOARD_FOLDER = "fixtures/dashboard"
 FIGURES_GLOB = "figures-*.yaml"
 # Sent (plan, path) inside the loading transaction: reports loads its highlights on it.
 directory_loaded = Signal()
@@ -29,6 +30,12 @@ METRIC_FIELDS = (
     "name", "definition", "unit", "scale_min", "scale_max", "direction", "accumulation",
     "frequency", "data_source", "baseline_value", "baseline_period", "target_value",
     "target_period", "change_band",
+)
+
+SCALE_FIELDS = (
+    "indicator", "applies_to", "direction", "decimals", "value_min", "value_max",
+    "value_suffix", "change_unit", "status_levels", "change_levels", "colours", "min_n",
+    "small_n", "source", "source_url", "verification",
 )
 
 
@@ -190,3 +197,19 @@ def load_figures(data, where="figures"):
                 raise LoadError(f"{here} {r.get('period')}: {exc.message_dict}") from exc
             readings += 1
     return len(data.get("metrics", [])), readings
+
+
+def load_dashboard_scales(path=DASHBOARD_FOLDER):
+    """Load (or update in place) the Dashboard scales of every *.yaml in `path`, matched on
+    their codes, in one transaction; return how many the files hold."""
+    count = 0
+    with transaction.atomic():
+        for file in sorted(Path(path).glob("*.yaml")):
+            for spec in (_read(file) or {}).get("scales") or []:
+                if not isinstance(spec, dict) or not spec.get("code"):
+                    raise LoadError(f"{file.name}: every scale needs a code.")
+                where = f"{file.name}: {spec['code']}"
+                values = {name: spec[name] for name in SCALE_FIELDS if name in spec}
+                _upsert(DashboardScale, where, {"code": spec["code"]}, values)
+                count += 1
+    return count

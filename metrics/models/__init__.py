@@ -7,6 +7,7 @@ from .aggregates import (
     Status,
 )
 from .audit import AuditEvent, AuditKind
+from .dashboard import DashboardScale
 from .dimensions import District, StudentGroup
 from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
@@ -15,6 +16,7 @@ from .reminders import ApprovalDigestLog, ReminderLog
 
 __all__ = [
     "Accumulation", "AggregateState", "ApprovalDigestLog", "AuditEvent", "AuditKind",
+    "DashboardScale",
     "Direction", "District", "Frequency",
     "ImportBatch", "Level",
     "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Reading", "ReadingState",

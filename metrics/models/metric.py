@@ -141,6 +141,11 @@ class Metric(models.Model):
         help_text="Data stewards who keep this metric up to date.",
     )
     data_source = models.CharField(max_length=300, blank=True)
+    dashboard_scale = models.ForeignKey(
+        "metrics.DashboardScale", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="metrics",
+        help_text="The California School Dashboard scale whose 5x5 grid places this metric.",
+    )
     is_headline = models.BooleanField(
         default=False, help_text="A big-number callout of its pillar in the annual report."
     )

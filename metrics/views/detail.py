@@ -7,6 +7,7 @@ from django_tables2 import RequestConfig
 from pillars import charts
 
 from .. import access, selectors
+from ..dashboard import metric_grid
 from ..forms import ReadingSliceForm
 from ..tables import HistoryTable, ReadingTable
 
@@ -36,4 +37,5 @@ def metric_detail(request, plan, code):
         "trend_chart": charts.trend(metric, snapshot.series, "trend")
         if snapshot and snapshot.series else None,
         "state": selectors.aggregate_state(),
+        "dashboard": metric_grid(metric, snapshot),
     })

@@ -1,0 +1,295 @@
+"""The California School Dashboard's five-by-five placement of a figure (issue 16).
+
+A Dashboard scale (metrics.models.DashboardScale, or any object with its attributes) holds
+five status levels and five change levels, each a range of rounded values in the order
+CDE prints them, and the 5x5 table of colours in that same order. This module is pure:
+it reads the scale's attributes and touches no database.
+
+The rules, as the Dashboard applies them (sources: the fixture
+fixtures/dashboard/chronic-absenteeism.yaml cites each one; what could not be verified is
+written there too):
+
+- Rounding: Status and Change are rounded to the nearest tenth ("standard rounding"),
+  and Change is computed from the unrounded figures, then rounded (CDE, 2019
+  Five-by-Five Placement report note; record layouts 2023-2025: "Rounded to nearest 0.1
+  after calculations"). Ties round half up, away from zero (Decimal ROUND_HALF_UP).
+- A level's range is inclusive at both ends, on the rounded value ("2.6% to 5.0%").
+- No colour without a prior-year figure (no Change), with fewer than `min_n` students,
+  or when the number of students is not recorded.
+- Fewer than `small_n` students: CDE places small populations on a 3x5 grid that we
+  could not verify, so the levels and the grid position are given, the colour is not.
+"""
+
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+
+from .periods import Period
+
+# The Dashboard's five performance levels, best first.
+COLOURS = ("Blue", "Green", "Yellow", "Orange", "Red")
+LOWER_IS_BETTER = "lower"  # Metric Direction value (metrics.models.metric.Direction.LOWER)
+SIZE = 5
+# change_needed tries every rounded figure of a scale's range: a bound on how many.
+MAX_DECIMALS = 2
+MAX_FIGURES = 100_000
+
+
+@dataclass(frozen=True)
+class Placement:
+    status: str | None  # status level name
+    change: str | None  # change level name
+    colour: str | None
+    reason: str  # why there is no colour; "" when there is one
+    status_value: Decimal | None = None  # rounded
+    change_value: Decimal | None = None  # rounded
+    row: int | None = None  # grid position, in the published order
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Needed:
+    """What next year's figure must be for `colour` or better, when this year's is `current`."""
+    colour: str
+    value: Decimal  # the worst figure that still reaches `colour` or better
+    change: Decimal  # value - current, rounded
+
+
+def _step(scale):
+    return Decimal(1).scaleb(-scale.decimals)
+
+
+def round_figure(scale, value):
+    """The Dashboard's rounding of a Status or a Change (see the module docstring)."""
+    return Decimal(str(value)).quantize(_step(scale), rounding=ROUND_HALF_UP)
+
+
+def _bound(level, key):
+    value = level.get(key)
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _level_index(levels, value):
+    for index, level in enumerate(levels):
+        low, high = _bound(level, "min"), _bound(level, "max")
+        if (low is None or value >= low) and (high is None or value <= high):
+            return index
+    return None
+
+
+def place(scale, current, previous, n):
+    """Where `current` (with `previous`, the prior year's figure) falls on `scale`'s grid.
+
+    `n` is the number of students behind the current figure (None: not recorded).
+    """
+    if current is None:
+        return Placement(None, None, None, "No current-year figure.")
+    status_value = round_figure(scale, current)
+    row = _level_index(scale.status_levels, status_value)
+    if row is None:
+        return Placement(None, None, None, f"{status_value}{scale.value_suffix} is outside "
+                                           f"the scale's levels.", status_value)
+    placed = Placement(scale.status_levels[row]["name"], None, None, "", status_value, row=row)
+    if previous is None:
+        return replace(placed, reason="No prior-year figure: the Dashboard gives no colour "
+                                      "without a Change.")
+    change_value = round_figure(scale, Decimal(str(current)) - Decimal(str(previous)))
+    column = _level_index(scale.change_levels, change_value)
+    if column is None:
+        return replace(placed, change_value=change_value,
+                       reason=f"A change of {change_value} is outside the scale's levels.")
+    placed = replace(placed, change=scale.change_levels[column]["name"],
+                     change_value=change_value, column=column)
+    if reason := _why_no_colour(scale, n):
+        return replace(placed, reason=reason)
+    return replace(placed, colour=scale.colours[row][column])
+
+
+def _why_no_colour(scale, n):
+    """The Dashboard's rules on the number of students, or "" when a colour is given."""
+    if n is None:
+        return (f"The number of students is not recorded: the Dashboard gives a colour only "
+                f"from {scale.min_n} students.")
+    if n < scale.min_n:
+        return f"Too few students ({n}): the Dashboard gives a colour only from {scale.min_n}."
+    if scale.small_n and n < scale.small_n:
+        return (f"Fewer than {scale.small_n} students ({n}): the Dashboard uses its "
+                f"small-population grid, not reproduced here.")
+    return ""
+
+
+def _candidates(scale):
+    step = _step(scale)
+    value = round_figure(scale, scale.value_min)
+    while value <= scale.value_max:
+        yield value
+        value += step
+
+
+def _rank(colour):
+    return COLOURS.index(colour)
+
+
+def change_needed(scale, current, target_colour="Green"):
+    """The figure next year needs for `target_colour` or better, or None if none does.
+
+    Next year's Change is measured from this year's figure (`current`), so the prior
+    year's figure plays no part. Every rounded figure in the scale's range is tried; the
+    published tables get no better as a figure worsens (validate_scale holds them to
+    it), so the figures that reach the colour run from the best end of the range to
+    the one returned.
+    """
+    if current is None or target_colour not in COLOURS:
+        return None
+    reaching = [value for value in _candidates(scale)
+                if (colour := _colour_at(scale, value, current)) is not None
+                and _rank(colour) <= _rank(target_colour)]
+    if not reaching:
+        return None
+    value = max(reaching) if scale.direction == LOWER_IS_BETTER else min(reaching)
+    return Needed(target_colour, value, round_figure(scale, value - Decimal(str(current))))
+
+
+def _colour_at(scale, value, previous):
+    row = _level_index(scale.status_levels, value)
+    column = _level_index(scale.change_levels,
+                          round_figure(scale, value - Decimal(str(previous))))
+    return None if row is None or column is None else scale.colours[row][column]
+
+
+def describe_needed(scale, needed, current):
+    """The sentence after "Change needed to reach Green:" on the metric page."""
+    if needed is None:
+        return "No figure next year would reach that colour."
+    lower = scale.direction == LOWER_IS_BETTER
+    value = f"{needed.value}{scale.value_suffix} {'or lower' if lower else 'or higher'}"
+    goal = f"{needed.colour} or better"
+    size = f"{abs(needed.change)} {scale.change_unit}"
+    if needed.change == 0:
+        return f"Hold at {value} next year for {goal}."
+    if (needed.change < 0) == lower:  # it has to move the better way
+        return (f"{'Fall' if lower else 'Rise'} by at least {size} next year, from "
+                f"{round_figure(scale, current)}{scale.value_suffix} to {value}, for {goal}.")
+    return (f"It may {'rise' if lower else 'fall'} by up to {size} next year, to {value}, "
+            f"and still be {goal}.")
+
+
+def describe_range(level, suffix=""):
+    """A level's range in the published words: "2.6% to 5.0%", "2.5% or less"."""
+    low, high = _bound(level, "min"), _bound(level, "max")
+    if low is None:
+        return f"{high}{suffix} or less"
+    if high is None:
+        return f"{low}{suffix} or more"
+    return f"{low}{suffix} to {high}{suffix}"
+
+
+def grid(scale, placement):
+    """The 5x5 table for a template: its columns and rows, each cell's colour and whether
+    `placement` sits in it, in the published order."""
+    def cell(r, c):
+        colour = scale.colours[r][c]
+        return {"colour": colour, "css": f"dash-{colour.lower()}",
+                "placed": placement is not None and (r, c) == (placement.row, placement.column)}
+    return {
+        "columns": [{"name": lv["name"], "range": describe_range(lv)}
+                    for lv in scale.change_levels],
+        "rows": [{"name": lv["name"], "range": describe_range(lv, scale.value_suffix),
+                  "cells": [cell(r, c) for c in range(SIZE)]}
+                 for r, lv in enumerate(scale.status_levels)],
+    }
+
+
+def metric_grid(metric, snapshot, target_colour="Green"):
+    """What the metric page shows of `metric`'s Dashboard scale, or None without one.
+
+    Reads the precomputed county-wide snapshot: its latest approved figure and the one
+    before it, which counts as the prior year's only when it is for the period a year
+    earlier. Readings record no number of students, so the placement shows the levels
+    and the grid position but no colour.
+    """
+    scale = metric.dashboard_scale
+    if scale is None:
+        return None
+    current = snapshot.latest_value if snapshot else None
+    previous = snapshot.previous_value if _a_year_apart(snapshot) else None
+    placement = place(scale, current, previous, n=None)
+    needed = change_needed(scale, current, target_colour) if current is not None else None
+    return {
+        "scale": scale,
+        "placement": placement,
+        "grid": grid(scale, placement),
+        "needed": describe_needed(scale, needed, current) if current is not None else "",
+        "target_colour": target_colour,
+    }
+
+
+def _a_year_apart(snapshot):
+    if snapshot is None or snapshot.previous_value is None:
+        return False
+    try:
+        latest = Period.parse(snapshot.latest_period)
+        previous = Period.parse(snapshot.previous_period)
+    except ValidationError:
+        return False
+    return previous.start == latest.year_earlier().start and previous.kind == latest.kind
+
+
+def validate_scale(scale):
+    """What is wrong with `scale`, as sentences (empty when it is sound)."""
+    errors = []
+    for axis in ("status_levels", "change_levels"):
+        errors += _check_levels(scale, axis, getattr(scale, axis) or [])
+    colours = scale.colours or []
+    if len(colours) != SIZE or any(len(row) != SIZE for row in colours):
+        errors.append("The colour table needs 5 rows of 5 colours.")
+    elif bad := sorted({c for row in colours for c in row if c not in COLOURS}):
+        errors.append(f"Unknown colours {bad}: use {', '.join(COLOURS)}.")
+    elif not errors and not _monotone(scale):
+        errors.append("A better status or change never gives a worse colour in the "
+                      "Dashboard's tables; this table does.")
+    if not 0 <= scale.decimals <= MAX_DECIMALS or (
+            Decimal(str(scale.value_max)) - Decimal(str(scale.value_min))
+    ) / _step(scale) > MAX_FIGURES:
+        errors.append(f"Round to at most {MAX_DECIMALS} decimals, over a range of at most "
+                      f"{MAX_FIGURES:,} rounded figures.")
+    if scale.small_n is not None and scale.small_n <= scale.min_n:
+        errors.append("The small-population size must be above the minimum for a colour.")
+    return errors
+
+
+def _check_levels(scale, axis, levels):
+    label = axis.replace("_", " ")
+    if len(levels) != SIZE:
+        return [f"The {label} need exactly 5 levels."]
+    try:
+        spans = sorted(((_bound(lv, "min"), _bound(lv, "max"), lv.get("name")) for lv in levels),
+                       key=lambda s: (s[0] is not None, s[0] or 0))
+    except (InvalidOperation, AttributeError, TypeError):
+        return [f"The {label} need a name and numbers for min and max."]
+    if any(not name for *_, name in spans) or len({n for *_, n in spans}) != SIZE:
+        return [f"The {label} need 5 different names."]
+    if spans[0][0] is not None or spans[-1][1] is not None:
+        return [f"The {label} must be open at both ends (no min on the lowest level, no "
+                f"max on the highest)."]
+    for (_, high, name), (low, _, following) in zip(spans, spans[1:], strict=False):
+        if high is None or low is None or low != high + _step(scale):
+            return [f"The {label} leave a gap or overlap between {name} and {following}."]
+    return []
+
+
+def _ascending(levels):
+    """Indexes of `levels` from the lowest values to the highest."""
+    return sorted(range(SIZE), key=lambda i: (_bound(levels[i], "min") is not None,
+                                              _bound(levels[i], "min") or 0))
+
+
+def _monotone(scale):
+    rows, columns = _ascending(scale.status_levels), _ascending(scale.change_levels)
+    if scale.direction != LOWER_IS_BETTER:  # higher is better: best values last
+        rows, columns = rows[::-1], columns[::-1]
+    ranks = [[_rank(scale.colours[r][c]) for c in columns] for r in rows]
+    # From the best corner, moving to worse values never improves the colour.
+    return all(ranks[i][j] <= ranks[i][j + 1] for i in range(SIZE) for j in range(SIZE - 1)) \
+        and all(ranks[i][j] <= ranks[i + 1][j] for i in range(SIZE - 1) for j in range(SIZE))
