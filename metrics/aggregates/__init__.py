@@ -8,7 +8,8 @@
   task on commit (by name); a broker that is down never fails the write. A reading's
   write asks for its slice; a target or placement change for the whole metric.
   `request_full_rebuild()`; `rebuild_pending()`, what the queued task and the beat
-  (every minute) run.
+  (every minute) run; `coalesced()`, around code that commits many transactions (the
+  grid, a batch of approvals): one rebuild at its end, eager or not.
 
 Every write path reaches the aggregates, each through one hook (a test per path in
 tests/metrics/test_aggregates_write_paths.py):
@@ -39,9 +40,16 @@ saves a Reading or Metric by hand (a shell, a migration) calls `request_rebuild`
 nightly full rebuild corrects anything missed.
 """
 
-from .queue import QUEUED_KEY, rebuild_pending, request_full_rebuild, request_rebuild
+from .queue import (
+    QUEUED_KEY,
+    coalesced,
+    rebuild_pending,
+    request_full_rebuild,
+    request_rebuild,
+)
 from .rebuild import rebuild
 
 __all__ = [
-    "QUEUED_KEY", "rebuild", "rebuild_pending", "request_full_rebuild", "request_rebuild",
+    "QUEUED_KEY", "coalesced", "rebuild", "rebuild_pending", "request_full_rebuild",
+    "request_rebuild",
 ]

@@ -14,10 +14,11 @@ stay pending, and the beat runs `rebuild_pending` every minute to drain them.
 
 import logging
 import threading
+from contextlib import contextmanager
 
 from celery import current_app
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
@@ -115,9 +116,30 @@ def rebuild_pending():
     return len(rows)
 
 
+@contextmanager
+def coalesced():
+    """Within the block, the commits of many transactions (a grid whose rows are each
+    saved on their own) queue one rebuild, at its end, instead of one each.
+
+    With a worker the queued-task mark coalesces them already; eager (no Redis), each
+    commit would run the task at once and rebuild again. Usable as a decorator; nested
+    blocks flush at the outermost end, also when the block raises (what committed is
+    rebuilt)."""
+    _state.holding = getattr(_state, "holding", 0) + 1
+    try:
+        yield
+    finally:
+        _state.holding -= 1
+        if not _state.holding:
+            if connection.in_atomic_block:  # the block ran inside an outer transaction
+                transaction.on_commit(_flush)
+            else:
+                _flush()
+
+
 def _flush():
-    if not getattr(_state, "pending", False):
-        return
+    if not getattr(_state, "pending", False) or getattr(_state, "holding", 0):
+        return  # nothing asked for, or held until coalesced() ends
     _state.pending = False
     try:
         first = cache.add(QUEUED_KEY, 1, timeout=QUEUED_SECONDS)

@@ -47,7 +47,10 @@ class Reading(models.Model):
     visible with the pending one beside it.
     """
 
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings")
+    # No index of its own: the unique constraint's index (metric, period, district, group)
+    # leads with it, and every index kept costs each imported row (migration 0014).
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="readings",
+                               db_index=False)
     period = models.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
     # Derived from `period` on save so that readings sort and filter by date.
     period_start = models.DateField(editable=False)
@@ -93,9 +96,12 @@ class Reading(models.Model):
         max_length=20, choices=Qualifier.choices, blank=True, default="", db_default="",
         editable=False,
     )
+    # Neither user key has an index: no page reads readings by who approved or entered
+    # them without a selective state (the returned worklist goes through the state
+    # index); only a user's deletion looks them up (SET NULL), a rare admin action.
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="readings_approved", editable=False,
+        related_name="readings_approved", editable=False, db_index=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_comment = models.TextField(blank=True, default="", db_default="")
@@ -104,11 +110,15 @@ class Reading(models.Model):
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="readings_entered",
+        related_name="readings_entered", db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # History is read by reading (id), by metric (the metric page) and by date; the
+    # copies of the other keys are never looked up (and carry no constraint): unindexed,
+    # so an imported row's history costs fewer index writes (migration 0014).
+    history = HistoricalRecords(
+        no_db_index=["district", "student_group", "entered_by", "approved_by"])
 
     class Meta:
         ordering = ["metric", "-period_end", "district", "student_group"]

@@ -10,7 +10,7 @@ from django_tables2 import RequestConfig
 
 from pillars.models import StrategicPlan
 
-from .. import access, plausibility, selectors
+from .. import access, aggregates, plausibility, selectors
 from ..filters import ApprovalFilter
 from ..forms import (
     ApprovalBatchForm,
@@ -149,6 +149,7 @@ def _saved_message(metric, reading):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@aggregates.coalesced()  # each row its own transaction, one rebuild for all of them
 def bulk_entry(request, plan):
     """All of the user's metrics of a plan for one period, each row saved on its own."""
     plan = get_object_or_404(StrategicPlan, slug=plan)
@@ -256,6 +257,7 @@ def _posted_ids(data, name):
     return {int(pk) for pk in (data.getlist(name) if data else []) if str(pk).isdigit()}
 
 
+@aggregates.coalesced()  # each decision its own transaction, one rebuild for all
 def _decide(request, data):
     """Approve or return each reading selected; {pk: why} for the ones refused."""
     refused, done = {}, 0
