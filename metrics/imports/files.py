@@ -115,7 +115,7 @@ def read_upload(uploaded_file, *, progress=None) -> list[dict]:
 
 
 def _read_csv(stream, progress):
-    lines = _utf8_lines(stream)
+    lines = utf8_lines(stream)
     reader = None
     try:
         peeked = []
@@ -123,7 +123,7 @@ def _read_csv(stream, progress):
             peeked.append(line)
             if line.strip():
                 break
-        delimiter = _delimiter(peeked[-1] if peeked else "")
+        delimiter = sniff_delimiter(peeked[-1] if peeked else "")
         reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter)
         return _collect(_csv_records(reader), _csv_place, _csv_formula, progress)
     except csv.Error as exc:
@@ -131,7 +131,9 @@ def _read_csv(stream, progress):
         raise UploadError(f"Line {line} cannot be read as CSV: {exc}.") from None
 
 
-def _utf8_lines(stream):
+def utf8_lines(stream):
+    """The lines of a UTF-8 text upload (a BOM taken off), refusing binary data and other
+    encodings with a message for people. The districts file reads through it too."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -150,7 +152,8 @@ def _utf8_lines(stream):
             ) from None
 
 
-def _delimiter(first_line):
+def sniff_delimiter(first_line):
+    """Comma, semicolon (a European Excel's CSV) or tab: the one the header uses most."""
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
