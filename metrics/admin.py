@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
 from simple_history.admin import SimpleHistoryAdmin
 
 from .aggregates import request_rebuild
@@ -113,7 +114,8 @@ class DistrictAdmin(admin.ModelAdmin):
     change_list_template = "admin/metrics/district/change_list.html"
 
     def get_urls(self):
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view),
+        view = require_http_methods(["GET", "POST"])(self.upload_view)
+        upload = path("upload/", self.admin_site.admin_view(view),
                       name="metrics_district_upload")
         return [upload, *super().get_urls()]
 
@@ -122,8 +124,9 @@ class DistrictAdmin(admin.ModelAdmin):
         file or, when a line is refused, none of it, with each line's reason."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
-        form = DistrictsUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        posted = request.method == "POST"
+        form = DistrictsUploadForm(*((request.POST, request.FILES) if posted else ()))
+        if posted and form.is_valid():
             plan = form.cleaned_data["plan"]
             try:
                 result = districts_load_file(uploaded_file=form.cleaned_data["file"], plan=plan)
