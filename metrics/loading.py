@@ -17,8 +17,8 @@ from django.dispatch import Signal
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from .aggregates import request_rebuild
-from .models import Metric
 from .imports.report import UploadError
+from .models import Metric
 from .services import reading_record
 from .services.dimensions import check_district_lines, district_line, districts_load
 

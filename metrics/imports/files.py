@@ -125,7 +125,7 @@ def _read_csv(stream, progress):
                 break
         delimiter = sniff_delimiter(peeked[-1] if peeked else "")
         reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter)
-        return _collect(_csv_records(reader), _csv_place, _csv_formula, progress)
+        return _collect(csv_records(reader), _csv_place, _csv_formula, progress)
     except csv.Error as exc:
         line = (reader.line_num if reader is not None else 0) or 1
         raise UploadError(f"Line {line} cannot be read as CSV: {exc}.") from None
@@ -159,7 +159,7 @@ def sniff_delimiter(first_line):
     return best if counts[best] else ","
 
 
-def _csv_records(reader):
+def csv_records(reader):
     previous = 0
     for cells in reader:
         yield previous + 1, cells  # the line the record starts on

@@ -22,7 +22,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils.text import slugify
 
-from ..imports.files import sniff_delimiter, utf8_lines
+from ..imports.files import csv_records, sniff_delimiter, utf8_lines
 from ..imports.report import UploadError
 from ..models import District, DistrictKind, GroupCategory, StudentGroup
 from ..models.dimensions import cds_code_problem
@@ -39,7 +39,7 @@ OPTIONAL_COLUMNS = ("code",)
 DISTRICTS_HELP = (
     "A .csv file (UTF-8) of at most 1 MB and 5,000 lines. The first line names the columns "
     "cds_code, name and kind (district, charter or county office); an optional column code "
-    "gives the slug. The whole file is loaded or, when any line is refused, none of it."
+    "gives a new district's slug. The whole file is loaded or, when any line is refused, none of it."
 )
 # What people write in the kind column, to the kind it means.
 KIND_WORDS = {
@@ -51,7 +51,8 @@ KIND_WORDS = {
     "county office": DistrictKind.COUNTY_OFFICE,
     "coe": DistrictKind.COUNTY_OFFICE,
 }
-STUDENT_GROUPS_FILE = Path(__file__).resolve().parents[2] / "fixtures/dimensions/student-groups.yaml"
+STUDENT_GROUPS_FILE = (Path(__file__).resolve().parents[2] / "fixtures" / "dimensions"
+                       / "student-groups.yaml")
 
 
 @dataclass(slots=True)
@@ -103,13 +104,12 @@ def read_districts_file(uploaded_file):
     try:
         first = next(lines, "")
         reader = csv.reader(itertools.chain([first], lines), delimiter=sniff_delimiter(first))
-        records = list(itertools.islice(_records(reader), MAX_DISTRICT_LINES + 2))
+        records = list(itertools.islice(csv_records(reader), MAX_DISTRICT_LINES + 2))
     except csv.Error as exc:
         raise UploadError(f"Line {reader.line_num or 1} cannot be read as CSV: {exc}.") from None
     if not records:
         raise UploadError("The file is empty.")
-    header_line, header = records[0]
-    positions = _header(header)
+    positions = _header(records[0][1])
     data = [(line, cells) for line, cells in records[1:] if any(c.strip() for c in cells)]
     if len(records) > MAX_DISTRICT_LINES + 1:
         raise UploadError(f"The file has more than {MAX_DISTRICT_LINES:,} lines.")
@@ -144,13 +144,6 @@ def check_district_lines(rows):
             shown.append(f"… and {len(problems) - MAX_LINE_MESSAGES} more.")
         raise UploadError(*shown, NOTHING_LOADED)
     return rows
-
-
-def _records(reader):
-    previous = 0
-    for cells in reader:
-        yield previous + 1, cells
-        previous = reader.line_num
 
 
 def _header(cells):
@@ -233,17 +226,14 @@ def _district_upsert(row):
     district = (District.objects.filter(cds_code=row.cds_code).first()
                 or District.objects.filter(name=row.name, cds_code="", is_total=False).first())
     if district is None:
-        district = District(code=row.code or _free_slug(row))
+        district = District(code=row.code or _free_slug(row))  # the slug, once given, stays
         action = "created"
     elif (district.name, district.kind, district.cds_code) == (row.name, row.kind,
-                                                              row.cds_code) and (
-            not row.code or row.code == district.code):
+                                                              row.cds_code):
         return district, "unchanged"
     else:
         action = "updated"
     district.name, district.kind, district.cds_code = row.name, row.kind, row.cds_code
-    if row.code:
-        district.code = row.code
     district.full_clean()
     district.save()
     return district, action

@@ -189,6 +189,21 @@ def test_a_changed_name_updates_in_place_and_keeps_the_slug():
     assert District.objects.filter(is_total=False).count() == 1
 
 
+def test_the_code_column_names_a_new_districts_slug_and_never_renames_one():
+    plan = PlanFactory()
+    load("cds_code,name,kind,code\n19646340000000,Inglewood Unified,district,iusd\n", plan)
+    again = load("cds_code,name,kind,code\n19646340000000,Inglewood Unified,district,other\n",
+                 plan)
+    assert len(again.unchanged) == 1
+    assert District.objects.get(cds_code="19646340000000").code == "iusd"
+    text = refusal("cds_code,name,kind,code\n19647330117846,A Charter,charter,Not A Slug\n",
+                   plan)
+    assert "Line 2: the code “Not A Slug” is not a slug" in text
+    DistrictFactory(code="taken")
+    text = refusal("cds_code,name,kind,code\n19647330117846,A Charter,charter,taken\n", plan)
+    assert "Line 2: District with this Code already exists." in text
+
+
 def test_a_district_without_a_code_yet_gets_it_by_its_name():
     plan = PlanFactory()
     old = DistrictFactory(name="Inglewood Unified", code="iusd", cds_code="")

@@ -23,9 +23,12 @@ def _post(client, plan, content, name="districts.csv"):
                        {"plan": plan.pk, "file": SimpleUploadedFile(name, content)})
 
 
-def test_an_administrator_loads_a_file_and_sees_what_it_did(client, users, plan):
+def test_an_administrator_loads_a_file_and_sees_what_it_did(
+        client, users, plan, django_assert_max_num_queries):
     client.force_login(users["administrator"])
-    page = client.get(reverse(f"admin:{URL}"))
+    PlanFactory.create_batch(5)
+    with django_assert_max_num_queries(8):  # the session, the user, permissions, the plans
+        page = client.get(reverse(f"admin:{URL}"))
     assert page.status_code == 200
     assert b"Districts file (CSV)" in page.content and b"Test plan" in page.content
     listing = client.get(reverse("admin:metrics_district_changelist"))

@@ -7,7 +7,8 @@ from pillars.models import StrategicPlan
 
 
 class Command(BaseCommand):
-    help = "Load (or update in place) districts and charter LEAs from a CSV and link them to a plan."
+    help = ("Load (or update in place) districts and charter LEAs from a CSV and link them "
+            "to a plan.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=DISTRICTS_HELP)
