@@ -39,7 +39,8 @@ OPTIONAL_COLUMNS = ("code",)
 DISTRICTS_HELP = (
     "A .csv file (UTF-8) of at most 1 MB and 5,000 lines. The first line names the columns "
     "cds_code, name and kind (district, charter or county office); an optional column code "
-    "gives a new district's slug. The whole file is loaded or, when any line is refused, none of it."
+    "gives a new district's slug. The whole file is loaded or, when any line is refused, "
+    "none of it."
 )
 # What people write in the kind column, to the kind it means.
 KIND_WORDS = {
