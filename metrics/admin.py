@@ -7,14 +7,20 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
 from simple_history.admin import SimpleHistoryAdmin
 
 from .aggregates import request_rebuild
+from .forms import DistrictsUploadForm
+from .imports.report import UploadError
 from .models import DashboardScale, District, Metric, Reading, ReadingState, StudentGroup
 from .services import reading_approve, reading_record
+from .services.dimensions import districts_load_file
 
 
 @admin.register(Metric)
@@ -114,10 +120,47 @@ class ReadingAdmin(SimpleHistoryAdmin):
                                   messages.WARNING)
 
 
-@admin.register(District, StudentGroup)
-class DimensionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_total")
-    search_fields = ("name", "code")
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "cds_code", "kind", "is_total")
+    list_filter = ("kind", "plans")
+    search_fields = ("name", "code", "cds_code")
+    change_list_template = "admin/metrics/district/change_list.html"
+
+    def get_urls(self):
+        view = require_http_methods(["GET", "POST"])(self.upload_view)
+        upload = path("upload/", self.admin_site.admin_view(view),
+                      name="metrics_district_upload")
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request):
+        """Load districts from a CSV (services/dimensions.py decides and writes): the whole
+        file or, when a line is refused, none of it, with each line's reason."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = DistrictsUploadForm(*((request.POST, request.FILES) if posted else ()))
+        if posted and form.is_valid():
+            plan = form.cleaned_data["plan"]
+            try:
+                result = districts_load_file(uploaded_file=form.cleaned_data["file"], plan=plan)
+            except UploadError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                self.message_user(request, f"Districts file loaded: {result.summary(plan)}",
+                                  messages.SUCCESS)
+                return redirect("admin:metrics_district_changelist")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": "Load districts from a CSV file", "form": form}
+        return TemplateResponse(request, "admin/metrics/district/upload.html", context)
+
+
+@admin.register(StudentGroup)
+class StudentGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "cde_code", "category", "is_total")
+    list_filter = ("category", "plans")
+    search_fields = ("name", "code", "cde_code")
 
 
 # --- Users: Django's own user pages, with two markup fixes ---------------------

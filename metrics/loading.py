@@ -17,8 +17,10 @@ from django.dispatch import Signal
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from .aggregates import request_rebuild
+from .imports.report import UploadError
 from .models import DashboardScale, Metric
 from .services import reading_record
+from .services.dimensions import check_district_lines, district_line, districts_load
 
 PLAN_FILE = "plan.yaml"
 DASHBOARD_FOLDER = "fixtures/dashboard"
@@ -138,7 +140,23 @@ def load_plan(data):
                 "pillar": _lookup(pillars, prog.get("pillar"), f"program {prog['slug']}"),
             },
         )
+    _load_districts(plan, data.get("districts", []))
     return plan
+
+
+def _load_districts(plan, entries):
+    """The plan's own districts, through the districts file's rules (services/dimensions)."""
+    if not entries:
+        return
+    try:
+        lines = check_district_lines([
+            district_line(line=number, cds_code=d.get("cds_code", ""), name=d.get("name", ""),
+                          kind=d.get("kind", ""), code=d.get("code", ""))
+            for number, d in enumerate(entries, start=1)
+        ])
+        districts_load(lines=lines, plan=plan)
+    except UploadError as exc:
+        raise LoadError("districts: " + " ".join(exc.messages).replace("Line ", "entry ")) from exc
 
 
 def _lookup(table, key, where):

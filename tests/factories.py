@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from metrics.models import District, Metric, Reading, StudentGroup
+from metrics.models import District, DistrictKind, Metric, Reading, StudentGroup
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 
@@ -89,3 +89,12 @@ class ReadingFactory(factory.django.DjangoModelFactory):
     approved_value = factory.LazyAttribute(lambda r: r.value if r.state == "approved" else None)
     district = factory.LazyFunction(lambda: District.objects.total())
     student_group = factory.LazyFunction(lambda: StudentGroup.objects.total())
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    code = factory.Sequence(lambda n: f"district-{n}")
+    name = factory.Sequence(lambda n: f"District {n}")
+    kind = DistrictKind.DISTRICT

@@ -115,7 +115,7 @@ def read_upload(uploaded_file, *, progress=None) -> list[dict]:
 
 
 def _read_csv(stream, progress):
-    lines = _utf8_lines(stream)
+    lines = utf8_lines(stream)
     reader = None
     try:
         peeked = []
@@ -123,15 +123,17 @@ def _read_csv(stream, progress):
             peeked.append(line)
             if line.strip():
                 break
-        delimiter = _delimiter(peeked[-1] if peeked else "")
+        delimiter = sniff_delimiter(peeked[-1] if peeked else "")
         reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter)
-        return _collect(_csv_records(reader), _csv_place, _csv_formula, progress)
+        return _collect(csv_records(reader), _csv_place, _csv_formula, progress)
     except csv.Error as exc:
         line = (reader.line_num if reader is not None else 0) or 1
         raise UploadError(f"Line {line} cannot be read as CSV: {exc}.") from None
 
 
-def _utf8_lines(stream):
+def utf8_lines(stream):
+    """The lines of a UTF-8 text upload (a BOM taken off), refusing binary data and other
+    encodings with a message for people. The districts file reads through it too."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -150,13 +152,14 @@ def _utf8_lines(stream):
             ) from None
 
 
-def _delimiter(first_line):
+def sniff_delimiter(first_line):
+    """Comma, semicolon (a European Excel's CSV) or tab: the one the header uses most."""
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
-def _csv_records(reader):
+def csv_records(reader):
     previous = 0
     for cells in reader:
         yield previous + 1, cells  # the line the record starts on

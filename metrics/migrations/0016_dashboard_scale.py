@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0013_pending_slices'),
+        ('metrics', '0015_dimension_codes'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from .aggregates import (
 )
 from .audit import AuditEvent, AuditKind
 from .dashboard import DashboardScale
-from .dimensions import District, StudentGroup
+from .dimensions import District, DistrictKind, GroupCategory, StudentGroup
 from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
 from .reading import Reading, ReadingState
@@ -17,7 +17,7 @@ from .reminders import ApprovalDigestLog, ReminderLog
 __all__ = [
     "Accumulation", "AggregateState", "ApprovalDigestLog", "AuditEvent", "AuditKind",
     "DashboardScale",
-    "Direction", "District", "Frequency",
+    "Direction", "District", "DistrictKind", "Frequency", "GroupCategory",
     "ImportBatch", "Level",
     "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Reading", "ReadingState",
     "ReminderLog",

@@ -307,10 +307,11 @@ def test_a_plans_forms_offer_only_its_own_districts_and_groups(lacoe):
     synthetic.plans.add(demo)
     group = StudentGroup.objects.create(code="synthetic-group-001", name="Synthetic group 001")
     group.plans.add(demo)
-    assert list(District.objects.for_plan(lacoe)) == [District.objects.total()]
+    inglewood = District.objects.get(cds_code="19646340000000")  # the one its report names
+    assert list(District.objects.for_plan(lacoe)) == [District.objects.total(), inglewood]
     assert set(District.objects.for_plan(demo)) == {District.objects.total(), synthetic}
     form = ReadingForm(metric=Metric.objects.get(plan=lacoe, code="p1-da-attendance"))
-    assert list(form.fields["district"].queryset) == []
+    assert list(form.fields["district"].queryset) == [inglewood]
     assert list(form.fields["student_group"].queryset) == []
     demo_form = ReadingForm(metric=MetricFactory(plan=demo, pillar=None))
     assert list(demo_form.fields["district"].queryset) == [synthetic]

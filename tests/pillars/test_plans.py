@@ -40,8 +40,7 @@ def test_start_the_next_plan_from_lacoes(lacoe_plan, users, after_the_plan):
     attendance.owners.add(users["steward"])
     pillar = lacoe_plan.pillars.get(order=1)
     pillar.leads.add(users["lead"])
-    district = District.objects.create(code="inglewood", name="Inglewood Unified")
-    district.plans.add(lacoe_plan)
+    district = District.objects.get(cds_code="19646340000000")  # in LACOE's plan.yaml
 
     new = plan_start_next(plan=lacoe_plan)
 
