@@ -77,12 +77,18 @@ def _fresh_cache():
     # With REDIS_URL the cache is Redis and outlives each test's rolled-back database: a
     # "rebuild queued" mark left by a test whose task no worker took would make the
     # next tests' saves wait for it (metrics/aggregates/queue.py). Each test starts clean.
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.locmem import LocMemCache
 
     from metrics.aggregates.queue import QUEUED_KEY
 
     with contextlib.suppress(Exception):  # a test that has Redis down on purpose
         cache.delete(QUEUED_KEY)
+    # Cached pages (pillars.views.cached_part) are keyed on the aggregates' state, which a
+    # rolled-back test can leave the same with other rows (SQLite reuses ids): the
+    # in-process cache is emptied; Redis, shared, is left alone.
+    if isinstance(caches["default"], LocMemCache):
+        cache.clear()
     yield
 
 
