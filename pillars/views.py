@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -57,10 +58,8 @@ def cached_part(request, name, pk, state, build):
         return build()
     if part is None:
         part = build()
-        try:
+        with contextlib.suppress(*UNREACHABLE):
             cache.set(key, part, PAGE_CACHE_SECONDS)
-        except UNREACHABLE:
-            pass
     return part
 
 
