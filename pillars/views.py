@@ -44,14 +44,20 @@ PAGE_CACHE_SECONDS = 300
 staff_required = access.staff_required
 
 
-def cached_part(request, name, pk, state, build):
-    """What `build()` returns ({"html": ..., ...}) for the page part `name` of object
-    `pk`, from the cache while nothing it shows has changed. A cache that is down
-    (Redis) costs speed, never the page."""
-    permissions = sorted(request.user.get_all_permissions())
-    version = (metric_selectors.aggregates_version(state), permissions,
+def page_version(request, state):
+    """What a cached part of a page follows (see PAGE_CACHE_SECONDS), as a digest; one
+    query."""
+    version = (metric_selectors.aggregates_version(state),
+               sorted(request.user.get_all_permissions()),
                translation.get_language(), timezone.localdate().isoformat())
-    key = f"pillars:{name}:{pk}:{hashlib.sha256(repr(version).encode()).hexdigest()}"
+    return hashlib.sha256(repr(version).encode()).hexdigest()
+
+
+def cached_part(name, pk, version, build):
+    """What `build()` returns ({"html": ..., ...}) for the page part `name` of object
+    `pk`, from the cache while `version` (page_version) holds. A cache that is down
+    (Redis) costs speed, never the page."""
+    key = f"pillars:{name}:{pk}:{version}"
     try:
         part = cache.get(key)
     except UNREACHABLE:
@@ -106,7 +112,7 @@ def current_dashboard(request):
 def plan_overview(request, plan):
     plan = selectors.plan_by_slug(plan)
     state = metric_selectors.aggregate_state()
-    part = cached_part(request, "overview", plan.pk, state,
+    part = cached_part("overview", plan.pk, page_version(request, state),
                        lambda: _overview_part(request, plan, state))
     return render(request, "pillars/plan_overview.html", {
         "plan": plan, "body": part["html"], "latest_period": part["latest_period"],
@@ -201,18 +207,30 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "pillar": self.pillar}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get(self, request, *args, **kwargs):
+        """The page from two cached parts: the summary (status, charts, outline) and the
+        table for this query string (filters, sort, page, columns). An export is never
+        cached."""
+        if request.GET.get(self.export_trigger_param) in self.export_formats:
+            return super().get(request, *args, **kwargs)
         pillar = self.pillar
         state = metric_selectors.aggregate_state()
-        # The filtered table follows the query string; the rest of the page does not.
-        part = cached_part(self.request, "pillar", pillar.pk, state,
-                           lambda: self.summary_part(state))
-        context.update(
-            plan=pillar.plan, pillar=pillar, all_columns=self.all_columns(),
-            summary=part["html"], latest_period=part["latest_period"], state=state,
-        )
-        return context
+        version = page_version(request, state)
+        summary = cached_part("pillar", pillar.pk, version, lambda: self.summary_part(state))
+        query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        table = cached_part(f"pillar-table:{query}", pillar.pk, version,
+                            lambda: self.table_part(request, *args, **kwargs))
+        return render(request, self.template_name, {
+            "plan": pillar.plan, "pillar": pillar, "summary": summary["html"],
+            "latest_period": summary["latest_period"], "table_part": table["html"],
+            "state": state,
+        })
+
+    def table_part(self, request, *args, **kwargs):
+        """The filter form and the table, as FilterView and SingleTableMixin make them."""
+        context = super().get(request, *args, **kwargs).context_data
+        context["all_columns"] = self.all_columns()
+        return render_part(request, "pillars/_pillar_table.html", context)
 
     def summary_part(self, state):
         """The pillar's status, charts and outline: everything but the table."""
