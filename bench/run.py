@@ -10,7 +10,12 @@ LACOE's figures.
 
 Both scales have the same plan shape (100 metrics; the districts and student groups of
 the large scale are on the small plan too, without readings), so each page's ratio
-large/small compares the same page.
+large/small compares the same page; the requests of the two scales alternate, so that
+other work on the machine slows both alike. Pages cache their data parts until the
+aggregates move: each figure is given warm (what visitors get) and cold (the cache
+emptied first: the first visit after a rebuild). Then a pillar of 300 metrics against
+one of 30 (issue 12), and, under gunicorn as the image runs it, the overview's
+first-load transfer and each page's throughput under wrk (bench/throughput.py).
 
     .venv/bin/python bench/run.py                    # 3,600 and 4.32 M readings
     .venv/bin/python bench/run.py --quick            # 3,600 and 86,400 readings
