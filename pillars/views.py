@@ -38,6 +38,7 @@ PROGRESS_ROWS = 25
 # and today (what is overdue). Edits that reach no aggregate (a pillar's name in the
 # admin, a metric's owners) show within PAGE_CACHE_SECONDS.
 PAGE_CACHE_SECONDS = 300
+PAGE_CACHE_PREFIX = "pillars:"
 
 
 # Signed in, with one of the staff roles; signed-in users without a role get 403.
@@ -57,7 +58,7 @@ def cached_part(name, pk, version, build):
     """What `build()` returns ({"html": ..., ...}) for the page part `name` of object
     `pk`, from the cache while `version` (page_version) holds. A cache that is down
     (Redis) costs speed, never the page."""
-    key = f"pillars:{name}:{pk}:{version}"
+    key = f"{PAGE_CACHE_PREFIX}{name}:{pk}:{version}"
     try:
         part = cache.get(key)
     except UNREACHABLE:
