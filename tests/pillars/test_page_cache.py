@@ -78,3 +78,22 @@ def test_ok_answers_ok_without_the_database(client, db, django_assert_num_querie
     with django_assert_num_queries(0):
         response = client.get(reverse("ok"))
     assert response.content == b"ok" and response["Content-Type"].startswith("text/plain")
+
+
+def test_what_a_page_says_of_its_data_counts_county_wide_values_only(
+    client, users, plan_with_figures
+):
+    # The pages show county-wide figures: a district's newer value does not make
+    # "latest 2024-25" (and reading only county-wide rows keeps the query off the
+    # district x group readings: issue 14).
+    from metrics.models import District
+
+    plan, pillar, headline = plan_with_figures
+    north = District.objects.create(code="north", name="North District")
+    plan.districts.add(north)
+    reading_record(metric=headline, period="2024-25", value="10", district=north, approve=True)
+    rebuild()
+    client.force_login(users["leadership"])
+    for url in (plan.get_absolute_url(), pillar.get_absolute_url()):
+        html = _get(client, url)[0]
+        assert "latest 2023-24" in html and "latest 2024-25" not in html
