@@ -48,6 +48,10 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 # Figures as `name: value unit`; its own database (PostgreSQL if reachable, else SQLite).
+# The throughput figures run gunicorn as the image does and load it with wrk
+# (`apt-get install wrk`; without it they are skipped and say so); set
+# BENCH_REDIS_URL=redis://host:6379/<db> to give gunicorn the Redis cache production has.
+# BENCH_ARGS="--no-load" skips gunicorn.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/import_bench.py

@@ -10,7 +10,12 @@ LACOE's figures.
 
 Both scales have the same plan shape (100 metrics; the districts and student groups of
 the large scale are on the small plan too, without readings), so each page's ratio
-large/small compares the same page.
+large/small compares the same page; the requests of the two scales alternate, so that
+other work on the machine slows both alike. Pages cache their data parts until the
+aggregates move: each figure is given warm (what visitors get) and cold (the cache
+emptied first: the first visit after a rebuild). Then a pillar of 300 metrics against
+one of 30 (issue 12), and, under gunicorn as the image runs it, the overview's
+first-load transfer and each page's throughput under wrk (bench/throughput.py).
 
     .venv/bin/python bench/run.py                    # 3,600 and 4.32 M readings
     .venv/bin/python bench/run.py --quick            # 3,600 and 86,400 readings
@@ -19,7 +24,6 @@ large/small compares the same page.
 """
 
 import argparse
-import gzip
 import inspect
 import os
 import shutil
@@ -29,7 +33,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,7 @@ BARE_SQL = Path(__file__).resolve().parent / "bare_sql.sql"
 BARE_SQL_SQLITE = Path(__file__).resolve().parent / "bare_sql_sqlite.sql"
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 PAGES = ("overview_page", "pillar_page", "metric_page")
+COLD_RUNS = 5
 STARTED = time.perf_counter()
 
 
@@ -71,8 +75,12 @@ class Scale:
 SMALL = Scale(100, 1, 1, 36)  # county-wide only; the large scale's districts and groups
 LARGE = Scale(100, 80, 15, 36)
 QUICK = Scale(100, 8, 3, 36)
-AIMS = {  # what issue 14 asks: printed beside each figure as `<name>_aim`
+# Issue 12: a pillar of 300 metrics against one of 30 (synthetic plans spread their
+# metrics over 5 pillars: 1,500 and 150 metrics, county-wide, 36 months).
+PILLAR_SIZES = {30: Scale(150, 1, 1, 36), 300: Scale(1500, 1, 1, 36)}
+AIMS = {  # what issues 14 and 12 ask: printed beside each figure as `<name>_aim`
     "time_ratio_large_vs_small": 1.1,
+    "pillar_300_vs_30_time_ratio": 1.2,
     "full_rebuild_vs_bare_sql_ratio": 1.5,
     "incremental_rebuild_ms": 20.0,
 }
@@ -105,6 +113,10 @@ def parse_args(argv):
              "requests are made)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--no-load", action="store_true",
+        help="skip gunicorn: no throughput and no first-load transfer figures",
+    )
     parser.add_argument(
         "--reuse", action="store_true",
         help="keep the bench database and reuse the scales already generated in it",
@@ -285,72 +297,30 @@ def measure_pages(client, urls, label, args, results):
             client.get(url)
             times.append(1000 * (time.perf_counter() - clock))
         median = statistics.median(times)
-        results[(page, label)] = {"queries": len(queries.captured_queries), "ms": median}
+        cold = median_cold(client, url)
+        results[(page, "large" if label != SMALL.label else "small")] = {
+            "queries": len(queries.captured_queries)}
         figure(f"queries_{page}_{label}", len(queries.captured_queries), "queries")
         figure(f"{page}_median_ms_{label}", median, "ms")
+        figure(f"{page}_cold_median_ms_{label}", cold, "ms")
         figure(f"{page}_html_bytes_{label}", len(response.content), "bytes")
         if len(times) < args.requests:
             figure(f"{page}_requests_{label}", len(times), "requests")
         note(f"{page}: {len(times)} requests, median {median:.1f} ms")
 
 
-class _Assets(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.urls = []
+def median_cold(client, url, runs=COLD_RUNS):
+    """Median time of `url` with an empty cache (the first visit after a rebuild): the
+    pages cache their data parts until the aggregates move (pillars.views.cached_part)."""
+    from django.core.cache import cache
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        url = attrs.get("href") if tag == "link" else attrs.get("src") if tag == "script" else None
-        if url and url not in self.urls:
-            self.urls.append(url)
-
-
-def measure_gzip(client, url):
-    """Bytes on the wire for a first visit: the HTML and every same-origin asset it names."""
-    from django.conf import settings
-    from django.contrib.staticfiles import finders
-
-    response = client.get(url)
-    if response.status_code != 200:
-        figure("overview_gzip_status", response.status_code)
-        return
-    html = response.content
-    parser = _Assets()
-    parser.feed(html.decode("utf-8", "replace"))
-    static = "/" + settings.STATIC_URL.strip("/") + "/"
-    assets = 0
-    for asset in parser.urls:
-        path = asset.split("?")[0].split("#")[0]
-        if not path.startswith(static):
-            continue  # another origin, or not a static file
-        body = fetch_static(client, path)
-        if body is None:
-            found = finders.find(path[len(static):])
-            body = Path(found).read_bytes() if found else None
-        if body is None:
-            note(f"asset {path} not found")
-            continue
-        # Static files are precompressed at the highest level (whitenoise);
-        # pages at Django's GZip level, 6.
-        size = len(gzip.compress(body, compresslevel=9))
-        note(f"asset {path}: {len(body):,} bytes, {size:,} gzipped")
-        assets += size
-    html_size = len(gzip.compress(html, compresslevel=6))
-    figure("overview_gzip_bytes_html", html_size, "bytes")
-    figure("overview_gzip_bytes_assets", assets, "bytes")
-    figure("overview_gzip_bytes_total", html_size + assets, "bytes")
-
-
-def fetch_static(client, path):
-    response = client.get(path)
-    if response.status_code != 200:
-        return None
-    if response.streaming:
-        body = b"".join(response.streaming_content)
-        response.close()
-        return body
-    return response.content
+    times = []
+    for _ in range(runs):
+        cache.clear()
+        clock = time.perf_counter()
+        client.get(url)
+        times.append(1000 * (time.perf_counter() - clock))
+    return statistics.median(times)
 
 
 def slug_of(scale):
@@ -462,17 +432,76 @@ def measure_incremental(metric, label, total_district, total_group):
     figure(f"incremental_rebuild_whole_metric_ms_{label}", 1000 * whole, "ms")
 
 
-def compare(small, large, results):
+def compare(client, small_urls, large_urls, results, args):
+    """Each page's time at the large scale against the small, requests of the two
+    alternating so that other work on the machine slows both alike: warm (the cached
+    parts served) and cold (the cache emptied before each request)."""
+    from django.core.cache import cache
+
     for page in PAGES:
-        a, b = results.get((page, small.label)), results.get((page, large.label))
+        a, b = results.get((page, "small")), results.get((page, "large"))
         if not a or not b:
             continue
-        figure(f"{page}_time_ratio_large_vs_small", b["ms"] / a["ms"] if a["ms"] else 0.0)
+        for kind, clear in (("", False), ("cold_", True)):
+            times = {"small": [], "large": []}
+            for _ in range(args.requests if not clear else COLD_RUNS):
+                for scale, urls in (("small", small_urls), ("large", large_urls)):
+                    if clear:
+                        cache.clear()
+                    times[scale].append(timed(client.get, urls[page])[0])
+            small, large = (statistics.median(times[k]) for k in ("small", "large"))
+            figure(f"{page}_{kind}time_ratio_large_vs_small", large / small if small else 0.0)
         aim(f"{page}_time_ratio_large_vs_small", AIMS["time_ratio_large_vs_small"])
         same = a["queries"] == b["queries"]
         figure(
             f"queries_{page}_equal_across_scales",
             "yes" if same else f"no ({a['queries']} vs {b['queries']})",
+        )
+
+
+def measure_pillar_sizes(args, client):
+    """Issue 12: the page of a 300-metric pillar against a 30-metric one, requests
+    alternating; warm and cold."""
+    from django.core.cache import cache
+
+    from metrics import aggregates
+
+    urls = {}
+    for size, scale in PILLAR_SIZES.items():
+        plan = generate_scale(scale, args)
+        aggregates.rebuild([m.pk for m in plan.metrics.all()])
+        pillar = plan.pillars.order_by("order").first()
+        note(f"pillar {pillar.slug} of {plan.slug}: {pillar.metrics.count()} metrics")
+        urls[size] = f"/plans/{plan.slug}/pillars/{pillar.slug}/"
+        for _ in range(2):
+            client.get(urls[size])
+    for kind, clear, runs in (("", False, args.requests), ("cold_", True, COLD_RUNS)):
+        times = {size: [] for size in urls}
+        for _ in range(runs):
+            for size, url in urls.items():
+                if clear:
+                    cache.clear()
+                times[size].append(1000 * timed(client.get, url)[0])
+        for size in urls:
+            figure(f"pillar_{size}_metrics_{kind}median_ms", statistics.median(times[size]), "ms")
+        figure(f"pillar_300_vs_30_{kind}time_ratio",
+               statistics.median(times[300]) / statistics.median(times[30]))
+    aim("pillar_300_vs_30_time_ratio", AIMS["pillar_300_vs_30_time_ratio"])
+
+
+def measure_served(client, urls):
+    """Throughput under gunicorn, and the overview's first-load transfer (throughput.py)."""
+    import throughput
+    from django.conf import settings
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    env = throughput.production_environment(settings.SECRET_KEY)
+    figure("throughput_cache", "redis" if env.get("REDIS_URL") else "per worker (locmem)")
+    with throughput.Server(env, note) as server:
+        note("first-load transfer of the overview page")
+        throughput.first_load(server, urls["overview_page"], cookie, figure, note)
+        throughput.throughput(
+            server, {k: urls[k] for k in ("overview_page", "pillar_page")}, cookie, figure, note
         )
 
 
@@ -505,11 +534,13 @@ def main(argv=None):
         large_plan = generate_scale(large, args)
         small_plan = generate_scale(small, args)
         give_slices(small_plan, large_plan)
-        run_scale(small, small_plan, args, results, timings=False)
+        _, small_urls = run_scale(small, small_plan, args, results, timings=False)
         client, urls = run_scale(large, large_plan, args, results)
-        compare(small, large, results)
-        note("gzip sizes of the overview page")
-        measure_gzip(client, urls["overview_page"])
+        compare(client, small_urls, urls, results, args)
+        note("pillar pages of 30 and 300 metrics")
+        measure_pillar_sizes(args, client)
+        if not args.no_load:
+            measure_served(client, urls)
         figure("load_average_1min_end", os.getloadavg()[0])
         figure("bench_seconds", time.perf_counter() - STARTED, "s")
     finally:

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from metrics.views.health import healthz
 from metrics.views.signin import ThrottledPasswordResetView
+from pillars.views import ok
 
 admin.site.site_header = "LACOE KPI administration"
 admin.site.site_title = "LACOE KPI"
@@ -23,6 +24,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # For load balancers and the compose health checks: no sign-in, JSON, 503 when down.
     path("healthz", healthz, name="healthz"),
+    # Liveness: the process answers, nothing else checked (what the throughput bench
+    # compares pages to).
+    path("ok", ok, name="ok"),
     # Browsers ask for /favicon.ico on pages that name none (the admin's).
     # (lazy: the hashed static name is known only once collectstatic has run)
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"),

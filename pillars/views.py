@@ -1,6 +1,14 @@
+import contextlib
+import hashlib
+
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -8,6 +16,7 @@ from django_tables2.export import ExportMixin
 
 from metrics import access
 from metrics import selectors as metric_selectors
+from metrics.aggregates.queue import UNREACHABLE
 from metrics.filters import MetricSnapshotFilter
 from metrics.roles import READ_PERMISSION
 from metrics.status import change_summary, coverage, plan_life
@@ -22,9 +31,56 @@ from . import charts, selectors
 OUTLINE_ROWS = 50
 PROGRESS_ROWS = 25
 
+# The data parts of the overview and of a pillar page are cached (issue 14: pages change
+# only when the aggregates do). The key holds what the HTML follows: the aggregates'
+# version (a new approved value moves it at once: metric_selectors.aggregates_version),
+# the user's permissions (the role: what links and counts the part shows), the language
+# and today (what is overdue). Edits that reach no aggregate (a pillar's name in the
+# admin, a metric's owners) show within PAGE_CACHE_SECONDS.
+PAGE_CACHE_SECONDS = 300
+PAGE_CACHE_PREFIX = "pillars:"
+
 
 # Signed in, with one of the staff roles; signed-in users without a role get 403.
 staff_required = access.staff_required
+
+
+def page_version(request, state):
+    """What a cached part of a page follows (see PAGE_CACHE_SECONDS), as a digest; one
+    query."""
+    version = (metric_selectors.aggregates_version(state),
+               sorted(request.user.get_all_permissions()),
+               translation.get_language(), timezone.localdate().isoformat())
+    return hashlib.sha256(repr(version).encode()).hexdigest()
+
+
+def cached_part(name, pk, version, build):
+    """What `build()` returns ({"html": ..., ...}) for the page part `name` of object
+    `pk`, from the cache while `version` (page_version) holds. A cache that is down
+    (Redis) costs speed, never the page."""
+    key = f"{PAGE_CACHE_PREFIX}{name}:{pk}:{version}"
+    try:
+        part = cache.get(key)
+    except UNREACHABLE:
+        return build()
+    if part is None:
+        part = build()
+        with contextlib.suppress(*UNREACHABLE):
+            cache.set(key, part, PAGE_CACHE_SECONDS)
+    return part
+
+
+def render_part(request, template, context, **extra):
+    """A page part rendered to HTML (as safe text), with the values the rest of the page
+    reads from it."""
+    return {"html": mark_safe(render_to_string(template, context, request=request)), **extra}  # noqa: S308 - our own template's output
+
+
+@require_safe
+def ok(request):
+    """Public: "ok" when this process serves requests, touching nothing (no database,
+    no session): what a liveness probe asks and the throughput bench compares pages to."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_safe
@@ -56,6 +112,16 @@ def current_dashboard(request):
 @staff_required
 def plan_overview(request, plan):
     plan = selectors.plan_by_slug(plan)
+    state = metric_selectors.aggregate_state()
+    part = cached_part("overview", plan.pk, page_version(request, state),
+                       lambda: _overview_part(request, plan, state))
+    return render(request, "pillars/plan_overview.html", {
+        "plan": plan, "body": part["html"], "latest_period": part["latest_period"],
+        "state": state,
+    })
+
+
+def _overview_part(request, plan, state):
     rollups = metric_selectors.rollups(plan)
     headlines = metric_selectors.headline_rows(plan)
     last_approved = metric_selectors.pillars_last_approved(plan)
@@ -74,7 +140,8 @@ def plan_overview(request, plan):
     plan_rollup = rollups.get(("plan", plan.pk))
     counts = plan_rollup.counts if plan_rollup else {}
     tracked, judged = coverage(counts)
-    return render(request, "pillars/plan_overview.html", {
+    latest_period = metric_selectors.latest_approved_period(plan)
+    return render_part(request, "pillars/_overview_body.html", {
         "plan": plan,
         "life": plan_life(plan),
         "plan_rollup": plan_rollup,
@@ -82,15 +149,15 @@ def plan_overview(request, plan):
         "by_change": change_summary(counts),
         "worklists": metric_selectors.plan_worklist_counts(plan),
         "may_use_worklists": access.may_use_worklists(request.user),
-        "latest_period": metric_selectors.latest_approved_period(plan),
+        "latest_period": latest_period,
         "plan_chart": charts.status_distribution(
             plan_rollup.counts if plan_rollup else {}, "status-plan", height=140
         ),
         "cards": cards,
         "attention": metric_selectors.attention(plan),
         "plan_wide": metric_selectors.plan_wide_rows(plan),
-        "state": metric_selectors.aggregate_state(),
-    })
+        "state": state,
+    }, latest_period=latest_period)
 
 
 @method_decorator(require_safe, name="dispatch")
@@ -141,8 +208,33 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "pillar": self.pillar}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    def get(self, request, *args, **kwargs):
+        """The page from two cached parts: the summary (status, charts, outline) and the
+        table for this query string (filters, sort, page, columns). An export is never
+        cached."""
+        if request.GET.get(self.export_trigger_param) in self.export_formats:
+            return super().get(request, *args, **kwargs)
+        pillar = self.pillar
+        state = metric_selectors.aggregate_state()
+        version = page_version(request, state)
+        summary = cached_part("pillar", pillar.pk, version, lambda: self.summary_part(state))
+        query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        table = cached_part(f"pillar-table:{query}", pillar.pk, version,
+                            lambda: self.table_part(request, *args, **kwargs))
+        return render(request, self.template_name, {
+            "plan": pillar.plan, "pillar": pillar, "summary": summary["html"],
+            "latest_period": summary["latest_period"], "table_part": table["html"],
+            "state": state,
+        })
+
+    def table_part(self, request, *args, **kwargs):
+        """The filter form and the table, as FilterView and SingleTableMixin make them."""
+        context = super().get(request, *args, **kwargs).context_data
+        context["all_columns"] = self.all_columns()
+        return render_part(request, "pillars/_pillar_table.html", context)
+
+    def summary_part(self, state):
+        """The pillar's status, charts and outline: everything but the table."""
         pillar = self.pillar
         rollups = metric_selectors.rollups(pillar.plan)
         # One row more than the outline lists tells whether it is collapsed.
@@ -154,18 +246,16 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         )
         progress_rows = metric_selectors.furthest_behind(pillar, PROGRESS_ROWS)
         rollup = rollups.get(("pillar", pillar.pk))
-        context.update(
-            plan=pillar.plan, pillar=pillar, life=plan_life(pillar.plan),
-            all_columns=self.all_columns(),
-            latest_period=metric_selectors.latest_approved_period(pillar.plan, pillar),
-            top=top, areas=areas, collapsed=collapsed,
-            rollup=rollup, progress_rows=progress_rows, progress_limited=(
-                len(progress_rows) == PROGRESS_ROWS),
-            status_chart=charts.status_distribution(
+        latest_period = metric_selectors.latest_approved_period(pillar.plan, pillar)
+        return render_part(self.request, "pillars/_pillar_summary.html", {
+            "plan": pillar.plan, "pillar": pillar, "life": plan_life(pillar.plan),
+            "top": top, "areas": areas, "collapsed": collapsed,
+            "rollup": rollup, "progress_rows": progress_rows,
+            "progress_limited": len(progress_rows) == PROGRESS_ROWS,
+            "status_chart": charts.status_distribution(
                 rollup.counts if rollup else {}, "status-pillar", height=140
             ),
-            progress_chart=charts.progress(progress_rows, "progress-pillar")
+            "progress_chart": charts.progress(progress_rows, "progress-pillar")
             if progress_rows else None,
-            state=metric_selectors.aggregate_state(),
-        )
-        return context
+            "state": state,
+        }, latest_period=latest_period)

@@ -77,12 +77,26 @@ def _fresh_cache():
     # With REDIS_URL the cache is Redis and outlives each test's rolled-back database: a
     # "rebuild queued" mark left by a test whose task no worker took would make the
     # next tests' saves wait for it (metrics/aggregates/queue.py). Each test starts clean.
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.locmem import LocMemCache
 
     from metrics.aggregates.queue import QUEUED_KEY
+    from pillars.views import PAGE_CACHE_PREFIX
 
     with contextlib.suppress(Exception):  # a test that has Redis down on purpose
         cache.delete(QUEUED_KEY)
+    # Cached pages (pillars.views.cached_part) are keyed on the aggregates' state, which a
+    # rolled-back test can leave the same with other rows (SQLite reuses ids, a frozen
+    # clock repeats the rebuild time): the in-process cache is emptied; in Redis, shared,
+    # only the pages' keys go.
+    if isinstance(caches["default"], LocMemCache):
+        cache.clear()
+    else:
+        with contextlib.suppress(Exception):
+            client = caches["default"]._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=cache.make_key(f"{PAGE_CACHE_PREFIX}*")))
+            if keys:
+                client.delete(*keys)
     yield
 
 

@@ -169,6 +169,7 @@ EXPECTED = {
     "favicon.ico": _row("301", "301", "301", "301"),
     # For load balancers: no sign-in, GET and HEAD only (tests/test_health.py).
     "healthz": _row("200", *READ_ONLY),
+    "ok": _row("200", *READ_ONLY),
     "admin:index": _row("redirect redirect redirect redirect redirect redirect 200",
                         "redirect redirect redirect redirect redirect redirect 200",
                         "redirect redirect redirect redirect redirect redirect 200",
