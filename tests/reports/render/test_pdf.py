@@ -125,3 +125,20 @@ def test_the_pdf_tables_run_oldest_to_newest_without_empty_columns(lacoe, pdf_fi
         years = [word for word in head if re.fullmatch(r"\d{4}-\d{2}", word)]
         assert years == sorted(years)
     assert "— —" not in squash(text)
+
+
+def test_pdfs_of_one_thread_share_their_fonts_and_threads_do_not():
+    # A warm PDF reuses the fonts gathered for the first one (fontconfig, Pango's font
+    # map); another thread gets its own, since Pango's font map is not thread-safe.
+    need_weasyprint()
+    import threading
+
+    from reports.render import pdf
+
+    first = pdf._font_config()
+    assert pdf._font_config() is first
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf._font_config()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first
