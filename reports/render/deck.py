@@ -273,9 +273,9 @@ def _table(slide, head, rows, *, top, widths, size=12):
     for column, inches in zip(table.columns, widths, strict=True):
         column.width = Inches(inches)
     # The rows are written as one piece of XML, parsed once: python-pptx's cell.text and
-    # font setters walk the XML for every cell and run (40% of a deck's time). The XML is
-    # what those setters write; text with control characters (which they escape) is
-    # still left to them.
+    # font setters walk the XML for every cell and run (nearly 40% of a deck's time).
+    # The XML is what those setters write; text with control characters (which they
+    # escape) is still left to them.
     tbl, odd = table._tbl, []
     rows_xml = []
     for r, (tr, row) in enumerate(zip(tbl.tr_lst, [head, *rows], strict=True)):
