@@ -11,12 +11,16 @@ Report as it was assembled (reports/report.py): the chart values are the approve
 """
 
 import io
+import re
+from xml.sax.saxutils import escape
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import PP_ALIGN
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls
 from pptx.util import Inches, Pt
 
 from metrics.status import STATUS_ORDER, Status, display
@@ -268,15 +272,40 @@ def _table(slide, head, rows, *, top, widths, size=12):
     table = shape.table
     for column, inches in zip(table.columns, widths, strict=True):
         column.width = Inches(inches)
-    for r, row in enumerate([head, *rows]):
+    # The rows are written as one piece of XML, parsed once: python-pptx's cell.text and
+    # font setters walk the XML for every cell and run (nearly 40% of a deck's time).
+    # The XML is what those setters write; text with control characters (which they
+    # escape) is still left to them.
+    tbl, odd = table._tbl, []
+    rows_xml = []
+    for r, (tr, row) in enumerate(zip(tbl.tr_lst, [head, *rows], strict=True)):
+        cells = []
         for c, text in enumerate(row):
-            cell = table.cell(r, c)
-            cell.text = str(text)
-            for paragraph in cell.text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(size)
-                    run.font.bold = r == 0
+            text = str(text)
+            if _PLAIN.fullmatch(text):
+                cells.append(_CELL.format(size=Pt(size).centipoints, bold=int(r == 0),
+                                          text=escape(text)) if text else _EMPTY_CELL)
+            else:
+                cells.append(_EMPTY_CELL)
+                odd.append((r, c, text))
+        rows_xml.append(f'<a:tr h="{tr.h}">{"".join(cells)}</a:tr>')
+    parsed = parse_xml(f"<a:tbl {nsdecls('a')}>{''.join(rows_xml)}</a:tbl>")
+    for old, new in zip(list(tbl.tr_lst), list(parsed), strict=True):
+        tbl.replace(old, new)
+    for r, c, text in odd:
+        cell = table.cell(r, c)
+        cell.text = text
+        for paragraph in cell.text_frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
+                run.font.bold = r == 0
     return table
+
+
+_PLAIN = re.compile(r"[^\x00-\x1f]*")
+_CELL = ('<a:tc><a:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:rPr sz="{size}" b="{bold}"/>'
+         '<a:t>{text}</a:t></a:r></a:p></a:txBody><a:tcPr/></a:tc>')
+_EMPTY_CELL = "<a:tc><a:txBody><a:bodyPr/><a:lstStyle/><a:p/></a:txBody><a:tcPr/></a:tc>"
 
 
 def _appendix_rows(report):

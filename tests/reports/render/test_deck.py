@@ -129,3 +129,29 @@ def test_the_deck_is_a_job_with_progress_and_a_command(client, users, lacoe, tmp
     call_command("export_annual_report", "--year", YEAR, "--format", "pptx", "--output",
                  str(out), "--plan", lacoe.slug)
     assert len(Presentation(str(out)).slides) == len(deck.slide_titles(build_report(lacoe, YEAR)))
+
+
+def test_deck_tables_hold_each_cell_as_python_pptx_writes_it():
+    # The rows are written as one piece of XML: the same cells as python-pptx's own
+    # cell.text and font setters, for markup characters, empty cells and line breaks too.
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[deck.TITLE_ONLY_LAYOUT])
+    head = ("Metric", "Figure")
+    rows = [("Fish & chips <served>", ""), ("Two\nlines", "tab\there")]
+    table = deck._table(slide, head, rows, top=Pt(100), widths=(6, 6), size=11)
+    reference = Presentation()
+    other = reference.slides.add_slide(reference.slide_layouts[deck.TITLE_ONLY_LAYOUT])
+    expected = other.shapes.add_table(3, 2, 0, 0, Pt(100), Pt(100)).table
+    for r, row in enumerate([head, *rows]):
+        for c, text in enumerate(row):
+            cell = expected.cell(r, c)
+            cell.text = text
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size, run.font.bold = Pt(11), r == 0
+    for r in range(3):
+        for c in range(2):
+            assert table.cell(r, c)._tc.xml == expected.cell(r, c)._tc.xml, (r, c)
+    assert table.cell(1, 0).text == "Fish & chips <served>"
+    assert table.cell(1, 0).text_frame.paragraphs[0].runs[0].font.size == Pt(11)
+    assert table.cell(0, 1).text_frame.paragraphs[0].runs[0].font.bold is True
