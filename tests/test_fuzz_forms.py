@@ -244,7 +244,7 @@ def test_a_period_in_a_year_the_calendar_lacks_is_refused_not_a_server_error(
 # --- The bulk grid ------------------------------------------------------------------------
 
 
-@settings(max_examples=fuzz_budget(1000))
+@settings(max_examples=fuzz_budget(1100))
 @given(data=st.data(), period=hostile_period)
 def test_bulk_grid_saves_each_valid_row_and_nothing_of_the_others(as_role, world, fuzz_case,
                                                                    data, period):
@@ -333,7 +333,7 @@ def test_targets_worklist_saves_each_valid_row(as_role, world, fuzz_case, data):
             assert dict(Metric.objects.values_list("pk", "target_value")) == before
 
 
-@settings(max_examples=fuzz_budget(700))
+@settings(max_examples=fuzz_budget(750))
 @given(data=st.data(), grid=st.one_of(st.sampled_from(["owners", "leads"]), hostile_text),
        who=st.sampled_from(["lead", "administrator"]))
 def test_owners_worklist_takes_any_choice_of_people(as_role, world, fuzz_case, data, grid, who):
@@ -414,7 +414,7 @@ def test_highlights_store_any_text_and_show_it_escaped(as_role, world, fuzz_case
                            reverse("reports:highlights", args=[plan.slug, "2023-24"]))
 
 
-@settings(max_examples=fuzz_budget(700))
+@settings(max_examples=fuzz_budget(800))
 @given(fmt=st.one_of(st.sampled_from(["csv", "xlsx", "docx", "pdf", ""]), hostile_text),
        pillars=st.lists(st.one_of(st.sampled_from(["mine", "theirs"]), hostile_text),
                         max_size=3),
