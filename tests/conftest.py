@@ -238,8 +238,12 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("ci")
 
 
+FUZZ_SHARES = []  # each property's share of the full PostgreSQL budget
+
+
 def fuzz_budget(postgres_examples):
     """The examples of one property: its share of the PostgreSQL total, or 20 on SQLite."""
+    FUZZ_SHARES.append(postgres_examples)
     return max(1, int(postgres_examples * FUZZ_SCALE)) if ON_POSTGRES else 20
 
 
