@@ -356,7 +356,8 @@ def newest_approved_period_end(plan):
 
 def pillars_last_approved(plan):
     """{pillar id: when it last received an approved value} for `plan`, in one query.
-    A value loaded approved (from the report, an import) counts from when it was saved."""
+    Figures loaded from a published report count from its publication
+    (loading.publication_time); a reading without an approval time, from when it was saved."""
     from django.db.models import Max
 
     return dict(
