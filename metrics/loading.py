@@ -6,6 +6,7 @@ and loading a corrected file updates in place. All of it runs in one transaction
 one bad entry and nothing is written.
 """
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from .aggregates import request_rebuild
 from .imports.report import UploadError
 from .models import DashboardScale, Metric
+from .periods import Period
 from .services import reading_record
 from .services.dimensions import check_district_lines, district_line, districts_load
 
@@ -168,6 +171,25 @@ def _lookup(table, key, where):
         raise LoadError(f"{where}: unknown reference {key!r}") from None
 
 
+def publication_time(data, period, where):
+    """When a published figure was approved: the day its report was published.
+
+    The rule: a figures file states it (`published_on: 2024-11-18`, its source cited in
+    the file's header); a file that does not is dated by each reading's period end,
+    the earliest day its figure could be known. Noon, Los Angeles time (settings'
+    TIME_ZONE): the sources give no hour, and noon keeps the day in any US time zone.
+    A load is never the approval: freshness (`selectors.pillars_last_approved`) would
+    read the day the files were loaded otherwise.
+    """
+    day = data.get("published_on")
+    if day is None:
+        day = Period.parse(str(period)).end
+    elif not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        raise LoadError(f"{where}: published_on must be a date written 2024-11-18, not {day!r}")
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)),
+                               timezone.get_default_timezone())
+
+
 def load_figures(data, where="figures"):
     plan = StrategicPlan.objects.get(slug=data["plan"])
     pillars = {p.slug: p for p in plan.pillars.all()}
@@ -209,7 +231,8 @@ def load_figures(data, where="figures"):
                     note=r.get("note") or "",
                     source_text=r.get("source") or "",
                     is_derived=bool(r.get("derived")),
-                    approve=True,  # published figures: loaded as approved
+                    approve=True,  # published figures: loaded as approved,
+                    approved_at=publication_time(data, r["period"], where),
                 )
             except ValidationError as exc:
                 raise LoadError(f"{here} {r.get('period')}: {exc.message_dict}") from exc

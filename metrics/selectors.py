@@ -374,8 +374,8 @@ def newest_approved_period_end(plan):
 
 def pillars_last_approved(plan):
     """{pillar id: when it last received an approved county-wide value} for `plan`, in
-    one query. A value loaded approved (from the report, an import) counts from when it
-    was saved."""
+    one query. Figures loaded from a published report count from its publication
+    (loading.publication_time); a reading without an approval time, from when it was saved."""
     return dict(
         county_wide_readings().filter(metric__plan=plan, approved_value__isnull=False)
         .order_by().values("metric__pillar")

@@ -106,19 +106,36 @@ def progress(rows, div_id):
     return _render(figure, div_id, max(260, 100 + 32 * len(rows)))
 
 
+# The points of the earlier plan's metric a continued metric's trend shows: a trace of
+# their own, hollow markers and a dotted line in a grey-blue none of the statuses use.
+EARLIER_COLOUR = "#51708f"
+
+
 def trend(metric, series, div_id):
-    """The metric's county-wide readings over time, with its target and baseline."""
+    """The metric's county-wide readings over time, with its target and baseline; the
+    points of the earlier plan's metric it continues (marked in MetricSnapshot.series)
+    in a trace of their own, named after that plan ("2022-25 plan")."""
     unit = spec(metric.unit)
-    periods = [period for period, _ in series]
-    values = [float(value) for _, value in series]
-    one = len(values) == 1
-    data = [
-        {
+    periods = [period for period, *_ in series]
+    own = [point for point in series if len(point) == 2]
+    one = len(series) == 1
+    data = []
+    for years in sorted({point[2] for point in series if len(point) > 2}):
+        points = [point for point in series if point[2:] == [years]]
+        data.append({
+            "type": "scatter", "mode": "lines+markers", "name": f"{years} plan",
+            "x": [p[0] for p in points], "y": [float(p[1]) for p in points],
+            "line": {"color": EARLIER_COLOUR, "width": 2, "dash": "dot"},
+            "marker": {"symbol": "circle-open", "size": 10, "color": EARLIER_COLOUR},
+            "hovertemplate": f"%{{x}} ({years} plan): {unit.hover()}<extra></extra>",
+        })
+    if own:
+        data.append({
             "type": "scatter", "mode": "lines+markers", "name": metric.name,
-            "x": periods, "y": values, "line": {"color": "#00467f", "width": 3},
+            "x": [p[0] for p in own], "y": [float(p[1]) for p in own],
+            "line": {"color": "#00467f", "width": 3},
             "hovertemplate": f"%{{x}}: {unit.hover()}<extra></extra>",
-        }
-    ]
+        })
     if one:
         # A single point is no trend: label its value and say so.
         data[0].update(mode="markers+text", marker={"size": 12, "color": "#00467f"},
@@ -140,7 +157,9 @@ def trend(metric, series, div_id):
         "data": data,
         "layout": {
             "margin": {"l": 10, "r": 10, "t": 30, "b": 110},
-            "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True},
+            # The periods in time order, whichever trace has them.
+            "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True,
+                      "categoryorder": "array", "categoryarray": periods},
             "yaxis": unit.axis(scale_min=metric.scale_min, scale_max=metric.scale_max),
             "annotations": [{"text": "One reading so far", "xref": "paper", "yref": "paper",
                              "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom",

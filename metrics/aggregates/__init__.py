@@ -3,6 +3,9 @@
 - `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)` for whole
   metrics, `rebuild(slices=[(metric, district, group)])` for the slices whose readings
   changed) or full (`rebuild()`), one code path; it queues nothing.
+- `continued.py`: a continued metric's trend (`Metric.continues`): its series also
+  holds the earlier plan's approved county-wide points, marked with that plan's years;
+  a rebuild of a metric's county-wide row rebuilds the trends that continue it.
 - `queue.py`: `request_rebuild(*metric_ids, slices=...)`, called inside a write's
   transaction, marks the metrics (and slices: `PendingSlice`) pending and queues one
   task on commit (by name); a broker that is down never fails the write. A reading's

@@ -39,6 +39,7 @@ from ..models import (
 from ..selectors import county_wide_readings
 from ..status import is_overdue, judge_metric, next_due_on, rollup_status
 from ..units import plain_number
+from .continued import continuation_links, continuing_metrics, earlier_metrics, with_earlier_points
 from .sql import FRESH_SQL, KEY, SERIES_SQL, SLICE_COLUMNS, SQLITE_SQL, UPSERT_SQL
 
 # More changed slices of one metric than this in one rebuild: rebuild the whole metric
@@ -64,11 +65,15 @@ def rebuild(metric_ids=None, slices=None):
     ids |= {m for m, n in per_metric.items() if many or n > SLICES_PER_METRIC}
     wanted = {s for s in wanted if s[0] not in ids}
     with transaction.atomic():
+        district, group = District.objects.total(), StudentGroup.objects.total()
+        links = continuation_links()
         metrics = Metric.objects.select_related("plan")
         if not full:
-            metrics = metrics.filter(pk__in=ids | {s[0] for s in wanted})
+            judged = ids | {m for m, d, g in wanted if d == district.pk and g == group.pk}
+            # The trends that show these metrics' county-wide readings are rebuilt too.
+            judged |= continuing_metrics(judged, links)
+            metrics = metrics.filter(pk__in=judged | {s[0] for s in wanted})
         metrics = {m.pk: m for m in metrics}
-        district, group = District.objects.total(), StudentGroup.objects.total()
         if full:
             scope = None
             judged = set(metrics)
@@ -76,11 +81,10 @@ def rebuild(metric_ids=None, slices=None):
             ids = sorted(pk for pk in ids if pk in metrics)  # deleted ones are gone
             wanted = sorted(s for s in wanted if s[0] in metrics)
             scope = (ids, wanted)
-            judged = set(ids) | {
-                m for m, d, g in wanted if d == district.pk and g == group.pk
-            }
+            judged = {pk for pk in judged if pk in metrics}
         _rebuild_slices(scope, district.pk, group.pk)
-        moved = _judge_county_wide({pk: metrics[pk] for pk in judged}, district, group, full)
+        moved = _judge_county_wide({pk: metrics[pk] for pk in judged}, district, group, full,
+                                   links)
         if full:
             _rebuild_rollups({m.plan_id for m in metrics.values()}, metrics.values(), True)
         else:
@@ -180,9 +184,16 @@ def _rebuild_slices(scope, district_id, group_id):
             )
 
 
-def _judge_county_wide(metrics, district, group, full):
+def _judge_county_wide(metrics, district, group, full, links):
     """Status, series, pending and returned values of the county-wide rows of `metrics`;
-    returns the metrics whose status or next due date (what roll-ups count) moved."""
+    returns the metrics whose status or next due date (what roll-ups count) moved.
+
+    A continued metric's series also shows the approved readings of the metrics it
+    continues (`continued.with_earlier_points`), but its status is judged on its own
+    readings only, with its baseline (which plans.plan_start_next took from the earlier
+    plan's last approved value): the earlier plan's readings were judged against that
+    plan's targets, and a new plan's first value has not shown a change of its own yet.
+    """
     if not metrics:
         return set()
     ids = None if full else sorted(metrics)
@@ -201,7 +212,11 @@ def _judge_county_wide(metrics, district, group, full):
     ]
     for snap in MetricSnapshot.objects.bulk_create(missing):
         county[snap.metric_id] = snap
-    series = _county_wide_series(ids, district, group)
+    series = _county_wide_series(
+        None if ids is None else sorted(
+            set(ids) | {e for pk in ids for e, _ in earlier_metrics(pk, links)}),
+        district, group,
+    )
     pending = _county_wide_pending(ids)
     returned = _county_wide_returned(ids)
     moved = set()
@@ -209,13 +224,13 @@ def _judge_county_wide(metrics, district, group, full):
         metric = metrics[pk]
         judgement = judge_metric(
             metric, snap.latest_value, snap.latest_period, series=series.get(pk, [])
-        )
+        )  # its own points only: see the docstring
         snap.status = judgement.status
         snap.status_reason = judgement.reason
         snap.progress = judgement.progress
         snap.expected = judgement.expected
         snap.next_due_on = next_due_on(metric, snap.latest_period)
-        snap.series = series.get(pk, [])
+        snap.series = with_earlier_points(pk, series, links)
         waiting = pending.get(pk)
         snap.pending_period, snap.pending_value, snap.pending_qualifier = (
             waiting if waiting else ("", None, "")

@@ -62,7 +62,9 @@ class MetricSnapshot(models.Model):
     next_due_on = models.DateField(
         null=True, blank=True, help_text="When the next reading is due, by the update frequency."
     )
-    # [[period, value], ...] oldest first, county-wide rows only: what a chart needs.
+    # [[period, value], ...] oldest first, county-wide rows only: what a chart needs. A
+    # continued metric's also holds the approved points of the metric it continues,
+    # marked with that plan's years: [period, value, "2022-25"] (aggregates.continued).
     series = models.JSONField(default=list, blank=True)
 
     objects = MetricSnapshotQuerySet.as_manager()
@@ -77,6 +79,12 @@ class MetricSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.metric_id}/{self.district_id}/{self.student_group_id}: {self.status}"
+
+    @property
+    def earlier_plans(self):
+        """The years of the earlier plans whose readings the trend shows, oldest first:
+        ["2022-25"] for a metric that continues one of the 2022-25 plan; [] otherwise."""
+        return sorted({point[2] for point in self.series if len(point) > 2})
 
     @property
     def returned_label(self):

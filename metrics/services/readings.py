@@ -91,6 +91,7 @@ def reading_record(
     evidence_file=None,
     approve=None,
     expected_version=None,
+    approved_at=None,
 ):
     """Add or correct the reading of `metric` for one period, district and student group.
 
@@ -101,7 +102,14 @@ def reading_record(
     when someone saved since, EditConflict is raised and nothing is written. Raises
     ValidationError, naming the field, when a value is not allowed. A field left at
     KEEP (the default) keeps what the reading has.
+
+    `approved_at` is for the system only (`user=None`, loading figures published
+    earlier, metrics.loading): when they were approved, their publication, rather than
+    now. A reading whose value and approval are as given is left as it is; one that
+    differs only in its approval time (loaded before the time was known) gets it.
     """
+    if approved_at is not None and user is not None:
+        raise ValueError("Only the system records an approval made earlier; a person's is now.")
     district = district or District.objects.total()
     student_group = student_group or StudentGroup.objects.total()
     period_text = str(metric.validate_period(period))
@@ -126,7 +134,8 @@ def reading_record(
         unchanged = bool(reading.pk) and not evidence_file and not removing and all(
             getattr(reading, k) == v for k, v in changes.items()
         )
-        if unchanged and (not approve or reading.state == ReadingState.APPROVED):
+        if unchanged and (not approve or (reading.state == ReadingState.APPROVED and (
+                approved_at is None or reading.approved_at == approved_at))):
             return reading  # nothing changed: no save, no history entry
         for name, new in changes.items():
             setattr(reading, name, new)
@@ -137,7 +146,7 @@ def reading_record(
         if user is not None:
             reading.entered_by = user
         if approve:
-            _approve(reading, user)
+            _approve(reading, user, approved_at)
         elif not unchanged:
             reading.state = ReadingState.SUBMITTED
             reading.review_comment = ""
@@ -178,12 +187,12 @@ def _insert_first(reading):
         raise EditConflict(winner) from exc
 
 
-def _approve(reading, user):
+def _approve(reading, user, at=None):
     reading.state = ReadingState.APPROVED
     reading.approved_value = reading.value
     reading.approved_qualifier = reading.qualifier
     reading.approved_by = user
-    reading.approved_at = timezone.now()
+    reading.approved_at = at or timezone.now()
 
 
 CHECK_FIRST = "Tick “checked” to approve it: {warning}"

@@ -1,7 +1,8 @@
 """Incremental rebuilds equal a full rebuild, whatever the changes (property-based).
 
 Random readings are added, corrected, approved, returned, left pending or deleted on
-random slices (county-wide, by district, by group) of random metrics, and targets move;
+random slices (county-wide, by district, by group) of random metrics (one continuing
+another: its trend shows the other's readings), and targets move;
 after each change the rebuild a write asks for runs (the slice, or the whole metric for a
 target). The aggregates then must equal what a full rebuild gives, on SQLite and on
 PostgreSQL (run the suite with DATABASE_URL pointing at PostgreSQL). The number of examples
@@ -27,9 +28,9 @@ from metrics.models import (
 )
 
 from ..conftest import fuzz_budget
-from ..factories import GoalFactory, MetricFactory, ReadingFactory
+from ..factories import GoalFactory, MetricFactory, PillarFactory, PlanFactory, ReadingFactory
 
-PERIODS = ("2021-22", "2022-23", "2023-24", "2024-25")
+PERIODS = ("2021-22", "2022-23", "2023-24", "2024-25", "2025-26")
 
 
 class Rollback(Exception):
@@ -53,10 +54,16 @@ def world(db):
         MetricFactory(pillar=pillar, unit="count", target_value=Decimal(10),
                       target_period="2024-25"),
     ]
+    # The next plan's metric that continues the first: its trend shows the first's
+    # approved county-wide readings (metrics/aggregates/continued.py).
+    later = PillarFactory(plan=PlanFactory(start_year=2025, end_year=2028))
+    metrics.append(MetricFactory(pillar=later, unit="percent", continues=metrics[0],
+                                 baseline_value=Decimal(60), baseline_period="2023-24"))
     for metric in metrics[:2]:
         for period, value in (("2022-23", 50), ("2023-24", 60)):
             ReadingFactory(metric=metric, period=period, value=value)
         ReadingFactory(metric=metric, period="2023-24", value=20, district=districts[1])
+    ReadingFactory(metric=metrics[3], period="2025-26", value=65)
     aggregates.rebuild()
     return {"metrics": metrics, "districts": districts, "groups": groups}
 
@@ -74,7 +81,7 @@ def every_row():
 
 change = st.tuples(
     st.sampled_from(["approve", "submit", "return", "delete", "target"]),
-    st.integers(0, 2),  # metric
+    st.integers(0, 3),  # metric (3 continues 0)
     st.integers(0, 2),  # district (0: all districts)
     st.integers(0, 1),  # group (0: all students)
     st.sampled_from(PERIODS),

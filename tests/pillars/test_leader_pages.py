@@ -114,3 +114,16 @@ def test_a_one_reading_trend_labels_its_value_and_says_so(lacoe, client, users):
     html = _get(client, row.metric.get_absolute_url())
     assert "One reading so far" in html and "one reading so far" in html
     assert '"mode": "markers+text"' in html or '"mode":"markers+text"' in html
+
+
+def test_the_overview_says_when_each_pillar_last_received_an_approved_value(lacoe, client,
+                                                                            users):
+    """Freshness: LACOE's figures were approved when the 2023-24 Annual Report was
+    published (18 November 2024), not when the fixtures were loaded (today, 1 Dec 2026)."""
+    client.force_login(users["leadership"])
+    html = _get(client, lacoe.get_absolute_url())
+    freshness = html[html.index("<dt>Last approved value</dt>"):]
+    freshness = freshness[:freshness.index("</dd>")]
+    for pillar in lacoe.pillars.all():
+        assert f"<li>{pillar.name}: 18 Nov 2024</li>" in freshness, pillar.name
+    assert "2026" not in freshness
