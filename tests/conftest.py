@@ -2,6 +2,7 @@ import contextlib
 import datetime
 import os
 import socket
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -252,12 +253,14 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("ci")
 
 
-FUZZ_SHARES = []  # each property's share of the full PostgreSQL budget
+FUZZ_SHARES = []  # (module, share of the full PostgreSQL budget) of each property
 
 
 def fuzz_budget(postgres_examples):
     """The examples of one property: its share of the PostgreSQL total, or 20 on SQLite."""
-    FUZZ_SHARES.append(postgres_examples)
+    # The module is kept so the budget test can count the hostile-input properties alone
+    # (other properties, such as the rebuild's, use the same budget helper).
+    FUZZ_SHARES.append((sys._getframe(1).f_globals.get("__name__", ""), postgres_examples))
     return max(1, int(postgres_examples * FUZZ_SCALE)) if ON_POSTGRES else 20
 
 
