@@ -160,7 +160,9 @@ class Reading(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(numerator__isnull=True, denominator__isnull=True)
-                | Q(denominator__gt=0, numerator__lte=F("denominator")),
+                # NULL compares as unknown, which a CHECK lets pass: both named not null.
+                | Q(numerator__isnull=False, denominator__isnull=False, denominator__gt=0,
+                    numerator__lte=F("denominator")),
                 name="reading_counts_pair",
                 violation_error_message="A numerator and a denominator come together, the "
                 "numerator at most the denominator, the denominator more than 0.",
