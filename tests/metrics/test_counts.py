@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from metrics.models import Reading
+from metrics.models import District, Reading, StudentGroup
 from metrics.services import reading_record
 from metrics.units import counts_value
 
@@ -194,3 +194,47 @@ def test_grid_keeps_a_refused_row_as_typed_with_the_message(client, users, owned
     html = response.content.decode()
     assert "is not a number" in html and 'value="9"' in html
     assert not Reading.objects.exists()
+
+
+def test_metric_history_shows_count_changes_and_restores_them(client, users, owned):
+    lead = users["lead"]
+    reading = reading_record(metric=owned, period="2023-24", value=None, numerator=1,
+                             denominator=4, user=lead)
+    reading = reading_record(metric=owned, period="2023-24", value=None, numerator=1,
+                             denominator=2, user=lead)
+    client.force_login(lead)
+    html = client.get(owned.get_absolute_url()).content.decode()
+    assert "Denominator: 4 → 2" in html and "1 of 2" in html
+    first = reading.history.order_by("history_date").first()
+    client.force_login(users["administrator"])  # restoring is an administrator's
+    response = client.post(reverse("metrics:restore", args=[reading.pk, first.history_id]))
+    assert response.status_code == 302
+    reading.refresh_from_db()
+    assert (reading.value, reading.numerator, reading.denominator) == (25, 1, 4)
+
+
+@pytest.mark.parametrize(("unit", "data", "field", "message"), [
+    ("percent", {"value": "40", "numerator": "3", "denominator": "8"}, "value", "is not 3 of 8"),
+    ("percent", {"numerator": "3"}, "denominator", "together"),
+    ("count", {"numerator": "3", "denominator": "8"}, "numerator", "Only a percent"),
+])
+def test_admin_refuses_bad_counts_next_to_the_field(admin_client, unit, data, field, message):
+    metric = MetricFactory(unit=unit)
+    response = admin_client.post(reverse("admin:metrics_reading_add"), {
+        "metric": metric.pk, "period": "2023-24", "value": "10", "qualifier": "",
+        "district": District.objects.total().pk,
+        "student_group": StudentGroup.objects.total().pk, "note": "", "source_text": "", **data})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    assert not Reading.objects.exists()
+
+
+def test_admin_saves_counts_through_the_service(admin_client):
+    metric = MetricFactory(unit="percent")
+    response = admin_client.post(reverse("admin:metrics_reading_add"), {
+        "metric": metric.pk, "period": "2023-24", "value": "37.5", "numerator": "3",
+        "denominator": "8", "qualifier": "", "district": District.objects.total().pk,
+        "student_group": StudentGroup.objects.total().pk, "note": "", "source_text": ""})
+    assert response.status_code == 302
+    assert Reading.objects.values_list("value", "numerator", "denominator").get() == (
+        Decimal("37.5"), 3, 8)
