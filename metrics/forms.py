@@ -35,10 +35,6 @@ def _field_error(exc, field):
     return exc
 
 
-def _text(number):
-    return "" if number is None else str(number)
-
-
 def counts_given(form):
     """The counts a form gives reading_record: none (kept) when it shows no count fields."""
     return {name: form.cleaned_data.get(name) for name in COUNT_FIELDS if name in form.fields}
@@ -67,17 +63,20 @@ class MetricValueMixin:
     def add_count_fields(self, label=""):
         """A percent's numerator and denominator fields (issue 16); none for other units."""
         if self.metric.takes_counts:
-            for name in COUNT_FIELDS:
-                self.fields[name] = forms.CharField(
-                    max_length=30, required=False, label=f"{label}{name.capitalize()}",
-                    help_text="" if label else COUNTS_HELP[name])
+            self.fields.update({name: forms.CharField(
+                max_length=30, required=False, label=f"{label}{name.capitalize()}",
+                help_text="" if label else COUNTS_HELP[name]) for name in COUNT_FIELDS})
 
     def has_counts(self):
         return any(self.cleaned_data.get(name) not in (None, "") for name in COUNT_FIELDS)
 
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_counts()
+        return cleaned
+
     def clean_counts(self):
-        """The value and counts by the one rule (Metric.counts_value), each message next
-        to its field; the value worked out from the counts replaces the one typed."""
+        """Value and counts by the one rule (Metric.counts_value), messages by the fields."""
         if not self.metric.takes_counts or "value" in self.errors or not self.has_counts():
             return
         data = self.cleaned_data
@@ -131,7 +130,6 @@ class ReadingForm(MetricValueMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        self.clean_counts()
         if self.metric.takes_counts and cleaned.get("value") in (None, "") and not (
                 self.has_counts() or self.has_error("value")):
             self.add_error("value", "This field is required. Enter the value, or its "
@@ -208,20 +206,16 @@ class BulkRowForm(MetricValueMixin, forms.Form):
             self.order_fields(["value", *COUNT_FIELDS])
             self.SHOWN = (*self.SHOWN, *COUNT_FIELDS)
 
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_counts()
-        return cleaned
-
     @staticmethod
     def current(reading):
         """What the row shows of `reading` (None: no reading yet)."""
         if reading is None:
-            return {"value": "", "qualifier": "", "note": "", "version": 0, "numerator": "",
-                    "denominator": ""}
+            return {"value": "", "qualifier": "", "note": "", "version": 0,
+                    **dict.fromkeys(COUNT_FIELDS, "")}
         return {"value": plain_number(reading.value), "qualifier": reading.qualifier,
                 "note": reading.note, "version": reading.version,
-                "numerator": _text(reading.numerator), "denominator": _text(reading.denominator)}
+                "numerator": plain_number(reading.numerator),
+                "denominator": plain_number(reading.denominator)}
 
     def _shown(self, name):
         if self.is_bound:
