@@ -7,11 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metrics.models import District, Reading, StudentGroup
 from metrics.services import reading_record
 from metrics.units import counts_value
 
+from ..conftest import fuzz_budget
 from ..factories import MetricFactory, ReadingFactory
 
 
@@ -238,3 +241,41 @@ def test_admin_saves_counts_through_the_service(admin_client):
     assert response.status_code == 302
     assert Reading.objects.values_list("value", "numerator", "denominator").get() == (
         Decimal("37.5"), 3, 8)
+
+
+# --- Hostile input: only ValidationError, and a stored value always inside 0-100 -------
+
+_TYPED = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**20, 10**20).map(str),
+                   st.sampled_from(["١٢", "1e3", "=1+1", " 7 ", "1,030", "0x10", "NaN", "-0"]))
+
+
+@settings(max_examples=fuzz_budget(200))
+@given(value=_TYPED, numerator=_TYPED, denominator=_TYPED)
+def test_counts_rule_refuses_anything_odd_with_a_message(fuzz_case, value, numerator,
+                                                         denominator):
+    fuzz_case()
+    try:
+        stored, n, d = counts_value("percent", value, numerator, denominator)
+    except ValidationError as exc:
+        assert set(exc.message_dict) <= {"value", "numerator", "denominator"}
+        return
+    assert 0 <= stored <= 100 and stored.as_tuple().exponent >= -4
+    if n is not None:
+        assert 0 <= n <= d and d > 0
+        assert abs(stored - Decimal(n) * 100 / Decimal(d)) <= Decimal("0.00005")
+
+
+@settings(max_examples=fuzz_budget(100))
+@given(value=_TYPED, numerator=_TYPED, denominator=_TYPED)
+def test_entry_form_answers_hostile_counts_with_messages_never_a_server_error(
+        client, users, owned, fuzz_case, value, numerator, denominator):
+    fuzz_case()
+    client.force_login(users["steward"])
+    typed = {name: text for name, text in (("value", value), ("numerator", numerator),
+                                           ("denominator", denominator)) if text is not None}
+    response = _enter(client, owned, **typed)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert response.context["form"].errors
+    for reading in Reading.objects.all():
+        reading.full_clean()
