@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from metrics import rowformat
 from metrics.imports import UploadError, import_rows, read_upload
@@ -130,3 +131,9 @@ def test_the_report_data_export_carries_the_counts_of_the_approved_value(setup, 
 
 def test_the_template_has_the_count_columns(setup):
     assert {"numerator", "denominator"} <= set(rowformat.HEADER)
+
+
+def test_the_upload_page_explains_the_count_columns(client, setup, users):
+    client.force_login(users["steward"])
+    html = client.get(reverse("metrics:import_upload", args=[setup["plan"].slug])).content.decode()
+    assert "<dt>numerator, denominator</dt>" in html
