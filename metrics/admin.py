@@ -99,7 +99,8 @@ class ReadingAdmin(SimpleHistoryAdmin):
         # The same service as every other entry path: validation, the approval rule,
         # history and the rebuild.
         data = {name: getattr(obj, name) for name in (
-            "value", "qualifier", "note", "source_text", "is_derived", "evidence_url")}
+            "value", "numerator", "denominator", "qualifier", "note", "source_text", "is_derived",
+            "evidence_url")}
         saved = reading_record(
             metric=obj.metric, period=obj.period, district=obj.district,
             student_group=obj.student_group, user=request.user,

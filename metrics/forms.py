@@ -14,7 +14,7 @@ from .models import District, Metric, Reading, StudentGroup
 from .periods import PERIOD_FORMATS_HELP
 from .services.dimensions import DISTRICTS_HELP
 from .services.readings import RETURN_NEEDS_COMMENT
-from .units import Qualifier, plain_number, spec
+from .units import COUNT_FIELDS, COUNTS_HELP, Qualifier, plain_number, spec
 
 
 def value_help(metric):
@@ -33,6 +33,11 @@ def _field_error(exc, field):
     if hasattr(exc, "message_dict"):
         return ValidationError(exc.message_dict.get(field) or exc.messages)
     return exc
+
+
+def counts_given(form):
+    """The counts a form gives reading_record: none (kept) when it shows no count fields."""
+    return {name: form.cleaned_data.get(name) for name in COUNT_FIELDS if name in form.fields}
 
 
 class MetricValueMixin:
@@ -54,6 +59,35 @@ class MetricValueMixin:
             return str(self.metric.validate_period(self.cleaned_data.get("period")))
         except ValidationError as exc:
             raise _field_error(exc, "period") from None
+
+    def add_count_fields(self, label=""):
+        """A percent's numerator and denominator fields (issue 16); none for other units."""
+        if self.metric.takes_counts:
+            self.fields.update({name: forms.CharField(
+                max_length=30, required=False, label=f"{label}{name.capitalize()}",
+                help_text="" if label else COUNTS_HELP[name]) for name in COUNT_FIELDS})
+
+    def has_counts(self):
+        return any(self.cleaned_data.get(name) not in (None, "") for name in COUNT_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_counts()
+        return cleaned
+
+    def clean_counts(self):
+        """Value and counts by the one rule (Metric.counts_value), messages by the fields."""
+        if not self.metric.takes_counts or "value" in self.errors or not self.has_counts():
+            return
+        data = self.cleaned_data
+        try:
+            values = self.metric.counts_value(data.get("value"), data.get("numerator"),
+                                              data.get("denominator"))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        else:
+            data.update(zip(("value", *COUNT_FIELDS), values, strict=True))
 
 
 class ReadingForm(MetricValueMixin, forms.Form):
@@ -89,9 +123,17 @@ class ReadingForm(MetricValueMixin, forms.Form):
         self.fields["value"].help_text = value_help(metric)
         self.fields["district"].queryset = District.objects.own(metric.plan)
         self.fields["student_group"].queryset = StudentGroup.objects.own(metric.plan)
+        if metric.takes_counts:
+            self.fields["value"].required = False  # the counts may give it
+            self.add_count_fields()
+            self.order_fields(["period", "value", *COUNT_FIELDS])
 
     def clean(self):
         cleaned = super().clean()
+        if self.metric.takes_counts and cleaned.get("value") in (None, "") and not (
+                self.has_counts() or self.has_error("value")):
+            self.add_error("value", "This field is required. Enter the value, or its "
+                                    "numerator and denominator.")
         if self.files.get("evidence_file") and self.errors:
             # A browser never re-sends a file: say so rather than silently drop it.
             self.add_error("evidence_file", "Choose the evidence file again after fixing the "
@@ -159,14 +201,21 @@ class BulkRowForm(MetricValueMixin, forms.Form):
         self.fields["value"].label = f"{metric.name}: value"
         self.fields["qualifier"].label = f"{metric.name}: qualifier"
         self.fields["note"].label = f"{metric.name}: note"
+        if metric.takes_counts:
+            self.add_count_fields(label=f"{metric.name}: ")
+            self.order_fields(["value", *COUNT_FIELDS])
+            self.SHOWN = (*self.SHOWN, *COUNT_FIELDS)
 
     @staticmethod
     def current(reading):
         """What the row shows of `reading` (None: no reading yet)."""
         if reading is None:
-            return {"value": "", "qualifier": "", "note": "", "version": 0}
+            return {"value": "", "qualifier": "", "note": "", "version": 0,
+                    **dict.fromkeys(COUNT_FIELDS, "")}
         return {"value": plain_number(reading.value), "qualifier": reading.qualifier,
-                "note": reading.note, "version": reading.version}
+                "note": reading.note, "version": reading.version,
+                "numerator": plain_number(reading.numerator),
+                "denominator": plain_number(reading.denominator)}
 
     def _shown(self, name):
         if self.is_bound:

@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 from .models import Metric, Reading, ReadingState
 
-READING_HISTORY_FIELDS = ("period", "value", "qualifier", "state", "approved_value", "note",
-                          "evidence_url", "source_text", "is_derived")
+READING_HISTORY_FIELDS = ("period", "value", "numerator", "denominator", "qualifier", "state",
+                          "approved_value", "note", "evidence_url", "source_text", "is_derived")
 METRIC_HISTORY_FIELDS = ("name", "definition", "unit", "target_value", "target_period",
                          "baseline_value", "baseline_period", "on_track_threshold",
                          "at_risk_threshold", "retired_on", "retired_reason")
@@ -114,7 +114,7 @@ def _mark_restorable(entries):
         if entry["kind"] != "reading":
             continue
         record = entry["record"]
-        key = (record.value, record.qualifier)
+        key = (record.value, record.qualifier, record.numerator, record.denominator)
         if record.id not in current:
             current[record.id] = None if record.history_type == "-" else key
             continue

@@ -26,6 +26,8 @@ COLUMNS = [
     ("period", "Period"),
     ("qualifier", "Qualifier"),
     ("value", "Value"),
+    ("numerator", "Numerator"),
+    ("denominator", "Denominator"),
     ("district", "District"),
     ("student_group", "Student group"),
     ("source", "Source"),
@@ -104,11 +106,16 @@ def reading_row(reading, *, status="", approved_only=True):
         (reading.approved_value, reading.approved_qualifier)
         if approved_only else (reading.value, reading.qualifier)
     )
+    # The counts belong to the value entered: written when that is the value exported.
+    counts = ((reading.numerator, reading.denominator) if value == reading.value
+              else (None, None))
     return {
         **metric_columns(metric),
         "period": reading.period,
         "qualifier": QUALIFIER_TEXT.get(qualifier, qualifier),
         "value": plain_number(value),
+        "numerator": plain_number(counts[0]),
+        "denominator": plain_number(counts[1]),
         "district": reading.district.name,
         "student_group": reading.student_group.name,
         "source": reading.source_text,

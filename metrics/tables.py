@@ -203,6 +203,9 @@ class ReadingTable(BaseTable):
 
     def render_value(self, record):
         figure = self.metric.format(record.value, record.qualifier)
+        if record.display_counts:  # the counts the share was worked out from (issue 16)
+            figure = format_html('{} <span class="muted">({})</span>', figure,
+                                 record.display_counts)
         if record.is_derived:
             return format_html('{} <span class="badge">derived</span>', figure)
         return figure

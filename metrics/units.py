@@ -8,7 +8,7 @@ the module-level functions below, so they give the same messages and print the s
 figures.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -107,6 +107,9 @@ class UnitSpec:
     tick_prefix = ""
     tick_suffix = ""
     range_mode = "tozero"
+    # A reading may carry counts (numerator of denominator) only when this is set: the
+    # value is then numerator / denominator x counts_scale (issue 16).
+    counts_scale = None
 
     def problem(self, number, *, scale_min=None, scale_max=None):
         """Why `number` is not allowed in this unit, as (message, code), or None."""
@@ -153,6 +156,7 @@ class PercentSpec(UnitSpec):
     unit = Unit.PERCENT
     help = "A share from 0 to 100, e.g. 45.5 (without the % sign)."
     tick_suffix = "%"
+    counts_scale = 100
 
     def problem(self, number, **scale):
         if not 0 <= number <= 100:
@@ -170,6 +174,7 @@ class PercentChangeSpec(PercentSpec):
     unit = Unit.PERCENT_CHANGE
     help = "A change in percent, may be negative or above 100, e.g. 28.9."
     range_mode = "normal"
+    counts_scale = None  # a change is not a share of a whole
 
     def problem(self, number, **scale):
         return None
@@ -310,3 +315,78 @@ def format_change(change, unit, *, scale_max=None):
     number = Decimal(change)
     sign = "+" if number > 0 else "−" if number < 0 else "±"
     return spec(unit).format_change(abs(number), sign, scale_max=scale_max)
+
+
+# --- Counts: a percent reading's numerator and denominator (issue 16) ---------------
+
+COUNT_FIELDS = ("numerator", "denominator")
+COUNTS_HELP = {
+    "numerator": "Optional, with the denominator: how many of them, e.g. 412 (of 1,030).",
+    "denominator": "Optional, with the numerator: how many in all, e.g. 1030. The value is "
+                   "then worked out from the two; leave it empty or give the same share.",
+}
+
+
+def to_whole(raw, field):
+    """A whole number of 0 or more from user input, None when empty; refused otherwise."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    number = to_decimal(raw, field)
+    if number < 0 or not _is_whole(number):
+        raise ValidationError(
+            {field: f"Write a whole number of 0 or more, e.g. 412. You entered {number:,}."},
+            code="whole")
+    return int(number)
+
+
+def counts_value(unit, value, numerator, denominator, *, scale_min=None, scale_max=None):
+    """The one rule of a reading's value and counts: (value, numerator, denominator).
+
+    The counts come both or neither, as whole numbers with 0 <= numerator <= denominator
+    and denominator > 0, and only in a unit with a counts scale (a percent); the value is
+    then numerator / denominator x that scale, rounded half up to the places stored. A
+    value given too must agree with it to the places it is written with (33.3 for 1 of
+    3), else it is refused; the value stored is the one worked out. Raises a
+    ValidationError naming the field."""
+    numerator, denominator = to_whole(numerator, "numerator"), to_whole(denominator, "denominator")
+    given = value is not None and not (isinstance(value, str) and not value.strip())
+    if numerator is None and denominator is None:
+        if not given:
+            raise ValidationError({"value": "Enter a number."}, code="required")
+        return validate_value(unit, value, scale_min=scale_min, scale_max=scale_max), None, None
+    scale = spec(unit).counts_scale
+    if scale is None:
+        raise ValidationError({"numerator": (
+            f"Only a percent is entered as a numerator and a denominator; this metric is a "
+            f"{Unit(unit).label.lower() if unit in Unit.values else unit}. "
+            "Leave both empty and enter the value.")}, code="counts_unit")
+    if numerator is None or denominator is None:
+        missing = "numerator" if numerator is None else "denominator"
+        raise ValidationError({missing: "Give the numerator and the denominator together, or "
+                                        "leave both empty."}, code="counts_pair")
+    if denominator == 0:
+        raise ValidationError({"denominator": "The denominator is the whole: more than 0."},
+                              code="counts_zero")
+    if numerator > denominator:
+        raise ValidationError({"numerator": (
+            f"The numerator ({numerator:,}) is a part of the denominator ({denominator:,}): "
+            "at most as large.")}, code="counts_order")
+    exact = Decimal(numerator) * scale / Decimal(denominator)
+    computed = exact.quantize(Decimal(1).scaleb(-DECIMAL_PLACES), rounding=ROUND_HALF_UP)
+    if given:
+        number = to_decimal(value)
+        places = Decimal(1).scaleb(min(0, number.as_tuple().exponent))
+        if exact.quantize(places, rounding=ROUND_HALF_UP) != number.quantize(places):
+            raise ValidationError({"value": (
+                f"{number:,} is not {numerator:,} of {denominator:,}, which is "
+                f"{plain_number(computed)}. Correct one of them, or leave the value empty "
+                "to have it worked out.")}, code="counts_disagree")
+    return validate_value(unit, computed, scale_min=scale_min, scale_max=scale_max), (
+        numerator), denominator
+
+
+def format_counts(numerator, denominator):
+    """ "412 of 1,030", or "" when a reading has no counts."""
+    if numerator is None or denominator is None:
+        return ""
+    return f"{numerator:,} of {denominator:,}"

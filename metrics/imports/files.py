@@ -32,7 +32,7 @@ LIMITS_HELP = (
 
 IMPORTED_COLUMNS = (
     "metric_code", "period", "value", "qualifier", "district", "student_group", "note",
-    "source", "approval_state",
+    "source", "approval_state", "numerator", "denominator",
 )
 FREE_TEXT = frozenset({"note", "source"})
 LABELS = dict(rowformat.COLUMNS)

@@ -19,7 +19,9 @@ Rules beyond reading_record's, because a file does not carry everything a form d
 - a row whose value is empty is skipped (a template row left unfilled);
 - an optional column the file does not have (qualifier, note, source) leaves that
   field of an existing reading as it is; present but empty, it clears it;
-- what the row format has no column for (is_derived, evidence) is left as it is.
+- what the row format has no column for (is_derived, evidence) is left as it is;
+- the counts (numerator, denominator) likewise: columns absent, a stored pair is kept
+  and a new value must agree with it (Metric.counts_value), or the row is refused.
 """
 
 import logging
@@ -46,14 +48,14 @@ CONFLICT_MESSAGE = (
 NEW_FIELDS = (
     "id", "metric_id", "period", "period_start", "period_end", "district_id",
     "student_group_id", "value", "qualifier", "note", "source_text", "state", "approved_value",
-    "approved_qualifier", "approved_by_id", "approved_at",
+    "approved_qualifier", "approved_by_id", "approved_at", "numerator", "denominator",
 )
 # What an import may change of a stored reading, "id" first: what a changed row gives
 # metrics.bulk, and (but for entered_by_id and updated_at) what `_existing` reads.
 UPDATE_FIELDS = (
     "id", "value", "qualifier", "note", "source_text", "state", "review_comment",
     "approved_value", "approved_qualifier", "approved_by_id", "approved_at", "version",
-    "entered_by_id", "updated_at",
+    "numerator", "denominator", "entered_by_id", "updated_at",
 )
 _KEY_FIELDS = ("metric_id", "period", "district_id", "student_group_id")
 _READ_FIELDS = (*_KEY_FIELDS, *UPDATE_FIELDS[:-2])
@@ -166,6 +168,8 @@ def import_rows(*, plan, rows, user, approve=False, dry_run=False, progress=None
         with transaction.atomic():
             existing = _existing(checked, lock=True)
             new, changed = _decide(checked, existing, report, user, approve, approving, now)
+            if report.rejected:  # a row refused against its stored counts: none written
+                return report
             if new or changed:
                 writer = ReadingWriter(now=now, user=user)
                 writer.insert(new, NEW_FIELDS)
@@ -245,7 +249,8 @@ def _check(rows, context, report, progress=None):
         outcomes.append(outcome)
         raw_value = row.get("value")
         raw_value = raw_value.strip() if isinstance(raw_value, str) else raw_value
-        if raw_value in (None, ""):
+        counts = _counts(row)
+        if raw_value in (None, "") and not any(counts or ()):
             outcome.action = SKIPPED
             outcome.reasons = ["No value: the row is skipped."]
             report.skipped += 1
@@ -271,7 +276,9 @@ def _check(rows, context, report, progress=None):
             reasons.extend(period)
             period = None
         value = None
-        if metric is not None:
+        if metric is not None and any(counts or ()):
+            value, counts = _with_counts(metric, raw_value, counts, reasons)
+        elif metric is not None:
             value = values.get((metric.id, raw_value))
             if value is None:
                 value = context.value(metric, raw_value)
@@ -322,10 +329,28 @@ def _check(rows, context, report, progress=None):
             continue
         outcome.new_value = value
         checked.append((
-            outcome, metric, period, district, group, value, qualifier,
+            outcome, metric, period, district, group, value, counts, qualifier,
             row.get("note"), row.get("source"), wanted_state == ReadingState.APPROVED, key,
         ))
     return checked
+
+
+def _counts(row):
+    """The row's (numerator, denominator) as typed; None when the file has neither column."""
+    if "numerator" not in row and "denominator" not in row:
+        return None
+    return tuple((row.get(name) or "").strip() or None for name in ("numerator", "denominator"))
+
+
+def _with_counts(metric, raw_value, counts, reasons):
+    """(value, counts) by the one rule, or (None, None) with its reasons added."""
+    try:
+        value, *counts = metric.counts_value(raw_value, *counts)
+    except ValidationError as exc:
+        reasons.extend(f"{field.capitalize()}: {message}"
+                       for field, messages in exc.message_dict.items() for message in messages)
+        return None, None
+    return value, tuple(counts)
 
 
 def _existing(checked, *, lock):
@@ -360,7 +385,7 @@ def _decide(checked, existing, report, user, approve, approving, now):
     NEW_FIELDS values) and the changed ones (as lists of UPDATE_FIELDS values), to write."""
     new, changed = [], []
     submitted, approved = ReadingState.SUBMITTED, ReadingState.APPROVED
-    for (outcome, metric, period, district, group, value, qualifier, note, source,
+    for (outcome, metric, period, district, group, value, counts, qualifier, note, source,
          wants_approval, key) in checked:
         reading = existing.get(key)
         approve_row = (approve or wants_approval) and metric.id in approving
@@ -371,20 +396,33 @@ def _decide(checked, existing, report, user, approve, approving, now):
                 None, metric.id, period.text, period.start, period.end, district.id, group.id,
                 value, qualifier, note or "", source or "", state,
                 *((value, qualifier, user.pk, now) if approve_row else (None, "", None, None)),
+                *(counts or (None, None)),
             ])
             outcome.action, outcome.new_qualifier, outcome.state = NEW, qualifier, state
             report.approved += approve_row
             report.metric_ids.add(metric.id)
             continue
         # reading: id, value, qualifier, note, source_text, state, review_comment,
-        # approved_value, approved_qualifier, approved_by_id, approved_at, version
+        # approved_value, approved_qualifier, approved_by_id, approved_at, version,
+        # numerator, denominator
         old_value, old_qualifier, old_note, old_source, state = reading[1:6]
+        old_counts = tuple(reading[12:14])
+        if counts is None and any(old_counts):  # kept: the file's value must agree
+            try:
+                value = metric.counts_value(value, *old_counts)[0]
+            except ValidationError as exc:
+                outcome.reasons = [f"Value: {m} (the counts stored; add the numerator and "
+                                   "denominator columns to change them)"
+                                   for m in exc.message_dict["value"]]
+                report.rejected += 1
+                continue
+        counts = old_counts if counts is None else counts
         outcome.old_value, outcome.old_qualifier = old_value, old_qualifier
         qualifier = old_qualifier if qualifier is None else qualifier
         note = old_note if note is None else note
         source = old_source if source is None else source
         same = (old_value == value and old_qualifier == qualifier and old_note == note
-                and old_source == source)
+                and old_source == source and old_counts == counts)
         if same and (not approve_row or state == approved):
             outcome.action, outcome.new_qualifier, outcome.state = UNCHANGED, qualifier, state
             report.unchanged += 1
@@ -397,6 +435,7 @@ def _decide(checked, existing, report, user, approve, approving, now):
         elif not same:
             reading[5:7] = submitted, ""
         reading[11] += 1
+        reading[12:14] = counts
         reading += (user.pk, now)
         outcome.action, outcome.new_qualifier, outcome.state = CHANGED, qualifier, reading[5]
         changed.append(reading)

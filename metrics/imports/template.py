@@ -52,6 +52,8 @@ def template_rows(plan, user, *, today=None):
             "period": period.text,
             "qualifier": "",
             "value": "",
+            "numerator": "",
+            "denominator": "",
             "district": all_districts.name,
             "student_group": all_students.name,
             "source": "",

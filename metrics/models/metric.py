@@ -11,7 +11,15 @@ from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 from ..periods import PERIOD_FORMATS_HELP, Period, metric_is_retired
 from ..roles import ENTER_PERMISSION, SET_TARGET_PERMISSION, is_administrator
-from ..units import DECIMAL_PLACES, MAX_DIGITS, Unit, format_figure, validate_value
+from ..units import (
+    DECIMAL_PLACES,
+    MAX_DIGITS,
+    Unit,
+    counts_value,
+    format_figure,
+    spec,
+    validate_value,
+)
 from .dimensions import SLUG_HELP
 
 
@@ -252,6 +260,16 @@ class Metric(models.Model):
         if self.pillar_id:
             return Level.PILLAR
         return Level.PLAN
+
+    def counts_value(self, value, numerator, denominator):
+        """(value, numerator, denominator) of a reading, by units.counts_value."""
+        return counts_value(self.unit, value, numerator, denominator,
+                            scale_min=self.scale_min, scale_max=self.scale_max)
+
+    @property
+    def takes_counts(self):
+        """True when a reading of this metric may carry a numerator and a denominator."""
+        return spec(self.unit).counts_scale is not None
 
     def validate_value(self, value, field="value"):
         return validate_value(

@@ -16,7 +16,7 @@ from ..evidence import (
     validate_evidence_size,  # named by migration 0004
 )
 from ..periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
-from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
+from ..units import COUNTS_HELP, DECIMAL_PLACES, MAX_DIGITS, Qualifier, format_counts
 from .dimensions import District, StudentGroup
 from .metric import Metric
 
@@ -60,6 +60,12 @@ class Reading(models.Model):
         StudentGroup, on_delete=models.PROTECT, related_name="readings"
     )
     value = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    # A percent's counts (issue 16): both or neither; the value is then worked out from
+    # them by the one rule, units.counts_value.
+    numerator = models.PositiveBigIntegerField(null=True, blank=True,
+                                               help_text=COUNTS_HELP["numerator"])
+    denominator = models.PositiveBigIntegerField(null=True, blank=True,
+                                                 help_text=COUNTS_HELP["denominator"])
     qualifier = models.CharField(
         max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE,
         help_text="How the report qualifies the figure: over 9,018; nearly 10,000; 50+.",
@@ -153,6 +159,15 @@ class Reading(models.Model):
                 violation_error_message="Unknown approval state.",
             ),
             models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                # NULL compares as unknown, which a CHECK lets pass: both named not null.
+                | Q(numerator__isnull=False, denominator__isnull=False, denominator__gt=0,
+                    numerator__lte=F("denominator")),
+                name="reading_counts_pair",
+                violation_error_message="A numerator and a denominator come together, the "
+                "numerator at most the denominator, the denominator more than 0.",
+            ),
+            models.CheckConstraint(
                 condition=~Q(state=ReadingState.APPROVED) | Q(approved_value__isnull=False),
                 name="reading_approved_has_value",
                 violation_error_message="An approved reading has an approved value.",
@@ -210,6 +225,11 @@ class Reading(models.Model):
         return self.metric.format(self.value, self.qualifier)
 
     @property
+    def display_counts(self):
+        """ "412 of 1,030" when the reading carries counts, else ""."""
+        return format_counts(self.numerator, self.denominator)
+
+    @property
     def display_approved_value(self):
         if self.approved_value is None:
             return ""
@@ -241,7 +261,10 @@ class Reading(models.Model):
                     errors.update(exc.message_dict)
             if self.value is not None:
                 try:
-                    metric.validate_value(self.value)
+                    if self.numerator is None and self.denominator is None:
+                        metric.validate_value(self.value)
+                    else:
+                        metric.counts_value(self.value, self.numerator, self.denominator)
                 except ValidationError as exc:
                     errors.update(exc.message_dict)
         if errors:

@@ -80,6 +80,8 @@ def reading_record(
     metric,
     period,
     value,
+    numerator=KEEP,
+    denominator=KEEP,
     user=None,
     district=None,
     student_group=None,
@@ -101,7 +103,10 @@ def reading_record(
     `expected_version` is the version the user's form showed (0 for a new reading):
     when someone saved since, EditConflict is raised and nothing is written. Raises
     ValidationError, naming the field, when a value is not allowed. A field left at
-    KEEP (the default) keeps what the reading has.
+    KEEP (the default) keeps what the reading has. A percent's `numerator` and
+    `denominator` come together (either given: both are; the other KEEP counts as empty);
+    with them `value` may be None, and is worked out by units.counts_value. A value given
+    while the counts are kept must agree with the counts kept.
 
     `approved_at` is for the system only (`user=None`, loading figures published
     earlier, metrics.loading): when they were approved, their publication, rather than
@@ -125,7 +130,11 @@ def reading_record(
         )
         given = {"qualifier": qualifier, "note": note, "source_text": source_text,
                  "evidence_url": evidence_url}
-        changes = {"value": metric.validate_value(value)}
+        if numerator is KEEP and denominator is KEEP:
+            numerator, denominator = reading.numerator, reading.denominator
+        numerator, denominator = (None if v is KEEP else v for v in (numerator, denominator))
+        changes = dict(zip(("value", "numerator", "denominator"),
+                           metric.counts_value(value, numerator, denominator), strict=True))
         changes.update({k: v or "" for k, v in given.items() if v is not KEEP})
         if is_derived is not KEEP:
             changes["is_derived"] = bool(is_derived)
@@ -246,7 +255,8 @@ def reading_restore(*, reading, record, user):
         raise PermissionDenied("That history entry belongs to another reading.")
     return reading_record(
         metric=reading.metric, period=reading.period, district=reading.district,
-        student_group=reading.student_group, value=record.value, qualifier=record.qualifier,
+        student_group=reading.student_group, value=record.value, numerator=record.numerator,
+        denominator=record.denominator, qualifier=record.qualifier,
         note=record.note, source_text=record.source_text, is_derived=record.is_derived,
         evidence_url=record.evidence_url, user=user, expected_version=reading.version,
     )

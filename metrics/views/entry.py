@@ -20,6 +20,7 @@ from ..forms import (
     ReadingLinkForm,
     ReviewForm,
     TargetForm,
+    counts_given,
     slice_key,
 )
 from ..models import Metric, Reading
@@ -78,6 +79,7 @@ def reading_enter(request, plan, code):
                     district=data["district"], student_group=data["student_group"],
                     evidence_url=data["evidence_url"], evidence_file=data["evidence_file"],
                     user=request.user, expected_version=form.expected_version(),
+                    **counts_given(form),
                 )
             except EditConflict as conflict:
                 form.add_error(None, _conflict_message(metric, conflict.current,
@@ -118,6 +120,7 @@ def _initial_reading(metric, link):
         initial.update(
             value=plain_number(existing.value), qualifier=existing.qualifier,
             note=existing.note, evidence_url=existing.evidence_url, version=existing.version,
+            numerator=existing.numerator, denominator=existing.denominator,
         )
     return initial
 
@@ -181,6 +184,7 @@ def bulk_entry(request, plan):
                 return redirect(f"{request.path}?period={period}")
     return render(request, "metrics/bulk_entry.html", {
         "plan": plan, "period_form": period_form, "period": period, "rows": rows,
+        "counts_shown": any(metric.takes_counts for metric in metrics),
     })
 
 
@@ -194,6 +198,7 @@ def _save_bulk_row(request, form, metric, period):
         reading = reading_record(
             metric=metric, period=period, value=data["value"], qualifier=data["qualifier"],
             note=data["note"], user=request.user, expected_version=data["version"],
+            **counts_given(form),
         )
     except EditConflict as conflict:
         form.add_error("value", _conflict_message(metric, conflict.current))

@@ -39,7 +39,7 @@ def write_csv(data):
 
 def _cell_value(key, text):
     """Numbers as numbers in a workbook; everything else as text."""
-    if key == "value" and text != "":
+    if key in ("value", "numerator", "denominator") and text != "":
         number = Decimal(text)
         return int(number) if number == number.to_integral_value() else number
     return text
