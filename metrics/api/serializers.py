@@ -55,9 +55,11 @@ class GoalSerializer(serializers.ModelSerializer):
 
 class MetricSerializer(serializers.ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    priority_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    goal = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Null above the metric's level (a plan-wide metric has no pillar).
+    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    priority_area = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                                 allow_null=True)
+    goal = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level = serializers.CharField(read_only=True)
     baseline_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
     target_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)

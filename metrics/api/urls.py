@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
-from . import views
+from . import schema, views  # noqa: F401 - schema registers the token scheme
 
 app_name = "api"
 
