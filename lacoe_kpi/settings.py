@@ -419,6 +419,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files (drf-spectacular-sidecar), nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts each one, a link, inside its operation's button
+    # (axe: nested-interactive, a serious failure of the browser crawl).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare host means https

@@ -1,6 +1,7 @@
 """/api/v1/: the read-only API, its OpenAPI 3 schema and its documentation page."""
 
 from django.urls import include, path
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
@@ -20,7 +21,9 @@ router.register("aggregates", views.AggregateViewSet, basename="aggregate")
 router.register("analytics", views.AnalyticsViewSet, basename="analytics")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # JSON first: a browser shows it (the YAML default would be a download); ?format=yaml.
+    path("schema/", SpectacularAPIView.as_view(
+        renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]), name="schema"),
     # The split view serves its start-up script as a file: no inline script under our CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema",
                                                       template_name="api/docs.html"),

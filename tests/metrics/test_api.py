@@ -183,3 +183,18 @@ def test_lacoe_api_figures_equal_the_pages(lacoe_plan, users):
         assert api == page, pillar.slug
         compared += len(api)
     assert compared > 50
+
+
+def test_an_administrator_marks_a_plan_public_and_holds_back_a_metric(world, users):
+    client = Client()
+    client.force_login(users["administrator"])
+    plan_form = client.get(f"/admin/pillars/strategicplan/{world['public'].pk}/change/")
+    assert 'name="is_public"' in plan_form.content.decode()
+    metric_form = client.get(f"/admin/metrics/metric/{world['held'].pk}/change/")
+    assert 'name="public_hidden"' in metric_form.content.decode()
+    plan = world["public"]
+    plan.is_public = False
+    plan.save()
+    # The flag's changes are in the plan's history (who and when, from the admin).
+    assert [h.is_public for h in plan.history.all()[:2]] == [False, True]
+    assert results("plans/") == [] and results("readings/") == []
