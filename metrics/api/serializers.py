@@ -104,8 +104,9 @@ class SnapshotSerializer(_SliceSerializer):
     previous_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
     change = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
     series = serializers.ListField(child=serializers.ListField(), read_only=True,
-                                   help_text="[[period, value], ...], oldest first "
-                                             "(county-wide rows).")
+                                   help_text="[[period, value], ...] of approved values, "
+                                             "oldest first, the value as exact decimal "
+                                             "text (county-wide rows; [] otherwise).")
 
     class Meta:
         model = MetricSnapshot

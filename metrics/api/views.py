@@ -97,7 +97,9 @@ class AggregateViewSet(_ReadOnly):
 
 
 class AnalyticsViewSet(mixins.ListModelMixin, _Base):
-    """Rows of metric x period x district x student group, for analysis tools."""
+    """Rows of metric x period x district x student group (approved values), for analysis
+    tools. Numerator and denominator are not stored yet: they join these rows when
+    readings keep them."""
 
     visible = visibility.published_readings
     serializer_class = serializers.AnalyticsSerializer
