@@ -10,6 +10,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -52,7 +54,16 @@ def served_schema(db, users):
     ReadingFactory(metric=metric, period="2023-24", value=7)
     ReadingFactory(metric=MetricFactory(pillar=PillarFactory()), period="2023-24", value=1)
     rebuild()
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    # Requests go through the real WSGI application, whose end-of-request signal closes
+    # the database connection: inside this test's transaction that would end the
+    # transaction (on PostgreSQL). Django's test client disconnects it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 
