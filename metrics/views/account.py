@@ -15,7 +15,8 @@ def account(request):
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        token, new_token = token_create(user=request.user, name=form.cleaned_data["name"])
+        token, new_token = token_create(user=request.user, name=form.cleaned_data["name"],
+                                        request=request)
         # Rendered, not redirected: the raw token exists only in this response.
         form = ApiTokenForm()
     tokens = request.user.api_tokens.all()
@@ -26,7 +27,7 @@ def account(request):
 @login_required
 @require_POST
 def revoke_token(request, pk):
-    if token_revoke(user=request.user, pk=pk):
+    if token_revoke(user=request.user, pk=pk, request=request):
         messages.success(request, "The token is revoked: it no longer opens the API.")
     else:
         messages.error(request, "No such token of yours: it may be revoked already.")

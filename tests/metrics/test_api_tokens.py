@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from metrics.models import ApiToken
+from metrics.models import ApiToken, AuditEvent, AuditKind
 from metrics.models.tokens import token_digest
 from metrics.services.tokens import token_create
 
@@ -31,6 +31,9 @@ def test_creating_a_token_shows_it_once_and_keeps_only_its_digest(users):
     assert raw not in repr(ApiToken.objects.filter(pk=token.pk).values().get())
     again = client.get(ACCOUNT).content.decode()
     assert raw not in again and "Open data portal" in again and raw[:8] in again
+    event = AuditEvent.objects.get(kind=AuditKind.API_TOKEN_CREATED)
+    assert (event.user, event.actor) == (users["steward"], users["steward"])
+    assert raw not in event.detail and raw[:8] in event.detail
 
 
 def test_the_token_opens_the_api_as_its_user_until_revoked(users):
@@ -44,6 +47,8 @@ def test_the_token_opens_the_api_as_its_user_until_revoked(users):
     response = client.post(f"/account/tokens/{token.pk}/revoke/", follow=True)
     assert "revoked" in response.content.decode()
     assert not ApiToken.objects.exists()
+    assert AuditEvent.objects.filter(kind=AuditKind.API_TOKEN_REVOKED,
+                                     user=users["leadership"]).count() == 1
     assert Client().get("/api/v1/plans/", headers=headers).status_code == 401
 
 
