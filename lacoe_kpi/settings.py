@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pillars",
     "metrics",
     "reports",
@@ -394,6 +397,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
+}
+
+# The read-only API (metrics/api/, why Django REST framework: its __init__). Only our
+# hashed tokens authenticate it; without one a request sees the public plans.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["metrics.api.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LACOE KPI API",
+    "DESCRIPTION": "Read-only: plans, their structure, metrics, approved readings, the "
+                   "precomputed aggregates and analytics rows. Without a token: the public "
+                   "plans. With `Authorization: Token <token>` (created on your account "
+                   "page): what you may see.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI puts each one, a link, inside its operation's button
+    # (axe: nested-interactive, a serious failure of the browser crawl).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare host means https

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("pillars.urls")),
     path("", include("metrics.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("metrics.api.urls")),
     # Before Django's own: the reset request limited per address and e-mail address.
     path("accounts/password_reset/", ThrottledPasswordResetView.as_view(),
          name="password_reset"),

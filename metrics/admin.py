@@ -50,6 +50,7 @@ class MetricAdmin(SimpleHistoryAdmin):
         ("Baseline and target", {"fields": ("baseline_value", "baseline_period", "target_value",
                                             "target_period")}),
         ("Annual report", {"fields": ("is_headline", "headline_label", "headline_order")}),
+        ("Open data", {"fields": ("public_hidden",)}),
         ("People", {"fields": ("owners",)}),
         ("Retired mid-plan", {"fields": ("retired_on", "retired_reason"),
                               "description": "From this day the metric is no longer due or "

@@ -448,3 +448,10 @@ class DistrictsUploadForm(forms.Form):
         queryset=StrategicPlan.objects.order_by("-start_year", "name"),
         help_text="The districts are linked to this plan: its forms and imports offer them.",
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What the token is for", max_length=100,
+        help_text="For example “Open data portal” or “Tableau”: tells your tokens apart.",
+    )

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import detail, entry, evidence, imports, worklists
+from .views import account, detail, entry, evidence, imports, worklists
 from .views.audit import AuditLogView
 
 app_name = "metrics"
 
 urlpatterns = [
+    path("account/", account.account, name="account"),
+    path("account/tokens/<int:pk>/revoke/", account.revoke_token, name="revoke_token"),
     path("my-updates/", entry.my_updates, name="my_updates"),
     path("approvals/", entry.approvals, name="approvals"),
     path("worklists/targets/", worklists.targets, name="targets_worklist"),

@@ -32,9 +32,9 @@ class GoalInline(admin.StackedInline):
 
 @admin.register(StrategicPlan)
 class StrategicPlanAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "organisation", "span_label", "is_current", "closed_at",
-                    "is_synthetic")
-    list_filter = ("is_synthetic", "is_current")
+    list_display = ("name", "organisation", "span_label", "is_current", "is_public",
+                    "closed_at", "is_synthetic")
+    list_filter = ("is_synthetic", "is_current", "is_public")
     search_fields = ("name", "organisation", "mission", "vision")
     prepopulated_fields = {"slug": ("name",)}
     # Changed through the actions, which keep one current plan and rebuild the statuses.

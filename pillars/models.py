@@ -42,6 +42,11 @@ class StrategicPlan(models.Model):
         help_text="The plan the public home page shows. Until one is marked, the newest real "
                   "plan is shown, so a new, still empty plan never replaces the figures.",
     )
+    is_public = models.BooleanField(
+        "public in the API", default=False,
+        help_text="Its approved values are open through the API (/api/v1/) without a token. "
+                  "Single metrics can be held back (a metric's \"held back from the API\").",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True,
         help_text="Set when an administrator closes the plan: no value can then be entered or "

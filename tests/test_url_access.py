@@ -88,7 +88,11 @@ def _url(name, w):
         "reports:job_status": [w["job"]],
         "reports:download": [w["job"]],
         "password_reset_confirm": ["MQ", "set-password"],
+        "metrics:revoke_token": [w["reading"]],
+        "api:plan-detail": [plan],
     }
+    if name.startswith("api:") and name.endswith("-detail") and name not in args:
+        args[name] = [w["reading"]]
     if name == "favicon.ico":
         return "/favicon.ico"
     return reverse(name, args=args.get(name, []))
@@ -170,6 +174,21 @@ EXPECTED = {
     # For load balancers: no sign-in, GET and HEAD only (tests/test_health.py).
     "healthz": _row("200", *READ_ONLY),
     "ok": _row("200", *READ_ONLY),
+    "metrics:account": _row(SIGNED_IN, SIGNED_IN, *(["login 405 405 405 405 405 405"] * 2)),
+    # Someone else's (here: nobody's) token is not revoked: back to the account page.
+    "metrics:revoke_token": _row("login 405 405 405 405 405 405",
+                                 "login redirect redirect redirect redirect redirect redirect",
+                                 *(["login 405 405 405 405 405 405"] * 2)),
+    # The API reads tokens only, never the session: every role gets the public view,
+    # in which this world's plan (not public) and its rows do not exist.
+    "api:schema": _row("200", *READ_ONLY),
+    "api:docs": _row("200", *READ_ONLY),
+    **{f"api:{name}-list": _row("200", *READ_ONLY)
+       for name in ("plan", "pillar", "priority_area", "goal", "metric", "reading",
+                    "aggregate", "analytics")},
+    **{f"api:{name}-detail": _row("404", *READ_ONLY)
+       for name in ("plan", "pillar", "priority_area", "goal", "metric", "reading",
+                    "aggregate")},
     "admin:index": _row("redirect redirect redirect redirect redirect redirect 200",
                         "redirect redirect redirect redirect redirect redirect 200",
                         "redirect redirect redirect redirect redirect redirect 200",

@@ -13,9 +13,10 @@ from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
 from .reading import Reading, ReadingState
 from .reminders import ApprovalDigestLog, ReminderLog
+from .tokens import ApiToken
 
 __all__ = [
-    "Accumulation", "AggregateState", "ApprovalDigestLog", "AuditEvent", "AuditKind",
+    "Accumulation", "AggregateState", "ApiToken", "ApprovalDigestLog", "AuditEvent", "AuditKind",
     "DashboardScale",
     "Direction", "District", "DistrictKind", "Frequency", "GroupCategory",
     "ImportBatch", "Level",

@@ -15,6 +15,8 @@ class AuditKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset requested"
     ROLE_CHANGE = "role_change", "Role changed"
     PERMISSION_CHANGE = "permission_change", "Permission changed"
+    API_TOKEN_CREATED = "api_token_created", "API token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
 
 
 class AuditEvent(models.Model):

@@ -154,6 +154,10 @@ class Metric(models.Model):
         related_name="metrics",
         help_text="The California School Dashboard scale whose 5x5 grid places this metric.",
     )
+    public_hidden = models.BooleanField(
+        "held back from the API", default=False,
+        help_text="Kept out of the token-less API even when its plan is public.",
+    )
     is_headline = models.BooleanField(
         default=False, help_text="A big-number callout of its pillar in the annual report."
     )

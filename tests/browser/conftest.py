@@ -37,7 +37,10 @@ USERS = [ANONYMOUS, *ROLE_USERS, "outsider"]
 ADMINISTRATOR = "administrator"
 MISSING_PAGE = "/browser-check/no-such-page/"
 # Pages every user reaches, which a user without a role must not open.
-PUBLIC_VIEWS = {"pillars:home", "login", "(no view)", "(file)"}
+# Pages not only for staff roles: anyone's (the API's documentation and schema) or any
+# signed-in person's (their account page with its API tokens, their password).
+PUBLIC_VIEWS = {"pillars:home", "login", "(no view)", "(file)", "api:docs", "api:schema",
+                "metrics:account", "password_change"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,115 @@
+"""What each API row shows. Deliberately no person: no owner, lead, enterer or approver
+(their e-mail addresses are not open data), and of a reading only its approved value.
+
+Analytics rows carry `value` only for now: numerator and denominator join them as
+serializer fields when Reading stores them (another change adds those columns).
+"""
+
+from rest_framework import serializers
+
+from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
+
+from ..models import Metric, MetricSnapshot, Reading
+from ..units import DECIMAL_PLACES, MAX_DIGITS
+
+# Numbers as JSON numbers, not strings: what analysis tools expect.
+_DECIMAL = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES,
+            "coerce_to_string": False}
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    span = serializers.CharField(source="span_label", read_only=True)
+
+    class Meta:
+        model = StrategicPlan
+        fields = ["slug", "name", "organisation", "span", "start_year", "end_year", "mission",
+                  "vision", "is_current", "is_public", "is_synthetic"]
+
+
+class PillarSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Pillar
+        fields = ["plan", "slug", "order", "name", "commitment"]
+
+
+class PriorityAreaSerializer(serializers.ModelSerializer):
+    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    plan = serializers.CharField(source="pillar.plan.slug", read_only=True)
+
+    class Meta:
+        model = PriorityArea
+        fields = ["plan", "pillar", "code", "order", "name", "description"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    priority_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    pillar = serializers.CharField(source="priority_area.pillar.slug", read_only=True)
+    plan = serializers.CharField(source="priority_area.pillar.plan.slug", read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = ["plan", "pillar", "priority_area", "code", "order", "statement"]
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Null above the metric's level (a plan-wide metric has no pillar).
+    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    priority_area = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                                 allow_null=True)
+    goal = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    level = serializers.CharField(read_only=True)
+    baseline_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
+    target_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["plan", "pillar", "priority_area", "goal", "level", "code", "name",
+                  "definition", "unit", "direction", "frequency", "baseline_value",
+                  "baseline_period", "target_value", "target_period", "data_source",
+                  "is_context", "retired_on"]
+
+
+class _SliceSerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="metric.plan.slug", read_only=True)
+    metric = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    student_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+
+class ReadingSerializer(_SliceSerializer):
+    value = serializers.DecimalField(source="approved_value", **_DECIMAL, read_only=True)
+    qualifier = serializers.CharField(source="approved_qualifier", read_only=True)
+
+    class Meta:
+        model = Reading
+        fields = ["id", "plan", "metric", "period", "district", "student_group", "value",
+                  "qualifier", "is_derived", "source_text", "approved_at"]
+
+
+class AnalyticsSerializer(_SliceSerializer):
+    """One row per metric x period x district x student group."""
+
+    value = serializers.DecimalField(source="approved_value", **_DECIMAL, read_only=True)
+
+    class Meta:
+        model = Reading
+        fields = ["metric", "period", "district", "student_group", "value"]
+
+
+class SnapshotSerializer(_SliceSerializer):
+    latest_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
+    previous_value = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
+    change = serializers.DecimalField(**_DECIMAL, allow_null=True, read_only=True)
+    series = serializers.ListField(child=serializers.ListField(), read_only=True,
+                                   help_text="[[period, value], ...] of approved values, "
+                                             "oldest first, the value as exact decimal "
+                                             "text (county-wide rows; [] otherwise).")
+
+    class Meta:
+        model = MetricSnapshot
+        fields = ["plan", "metric", "district", "student_group", "latest_period",
+                  "latest_value", "latest_qualifier", "previous_period", "previous_value",
+                  "change", "status", "status_reason", "next_due_on", "series"]

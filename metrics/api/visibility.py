@@ -1,0 +1,55 @@
+"""Who sees what through the API, decided here and nowhere else.
+
+- Without a token (or with the token of someone who holds no staff role): the plans an
+  administrator marked public (`StrategicPlan.is_public`), their metrics except those
+  held back (`Metric.public_hidden`), and approved values only.
+- With a staff member's token: what that person's pages show (metrics.access.can_read:
+  every staff role reads every plan and metric), still approved values only: the API
+  publishes figures, and a pending or returned value is nobody's figure yet.
+
+Published values pass through `published_readings` and `published_snapshots`. When
+the publication rule for small groups (suppression of small n, metrics.privacy) lands,
+it applies in those two functions, so every endpoint that shows a value gets it.
+"""
+
+from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
+
+from ..access import can_read
+from ..models import Metric, MetricSnapshot, Reading
+
+
+def sees_everything(user):
+    return user is not None and user.is_authenticated and can_read(user)
+
+
+def visible_plans(user):
+    plans = StrategicPlan.objects.all()
+    return plans if sees_everything(user) else plans.filter(is_public=True)
+
+
+def visible_pillars(user):
+    return Pillar.objects.filter(plan__in=visible_plans(user))
+
+
+def visible_priority_areas(user):
+    return PriorityArea.objects.filter(pillar__plan__in=visible_plans(user))
+
+
+def visible_goals(user):
+    return Goal.objects.filter(priority_area__pillar__plan__in=visible_plans(user))
+
+
+def visible_metrics(user):
+    metrics = Metric.objects.filter(plan__in=visible_plans(user))
+    return metrics if sees_everything(user) else metrics.filter(public_hidden=False)
+
+
+def published_readings(user):
+    """Approved values of the visible metrics: the readings the API may show."""
+    return Reading.objects.filter(metric__in=visible_metrics(user),
+                                  approved_value__isnull=False)
+
+
+def published_snapshots(user):
+    """The precomputed snapshots of the visible metrics (their approved values)."""
+    return MetricSnapshot.objects.filter(metric__in=visible_metrics(user))
