@@ -15,8 +15,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_forms import DistrictsUploadForm
 from .aggregates import request_rebuild
-from .forms import DistrictsUploadForm
 from .imports.report import UploadError
 from .models import DashboardScale, District, Metric, Reading, ReadingState, StudentGroup
 from .services import reading_approve, reading_record

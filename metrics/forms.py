@@ -7,12 +7,9 @@ form says exactly what the import and the admin say, next to the field.
 from django import forms
 from django.core.exceptions import ValidationError
 
-from pillars.models import StrategicPlan
-
 from .evidence import validate_evidence
 from .models import District, Metric, Reading, StudentGroup
 from .periods import PERIOD_FORMATS_HELP
-from .services.dimensions import DISTRICTS_HELP
 from .services.readings import RETURN_NEEDS_COMMENT
 from .units import COUNT_FIELDS, COUNTS_HELP, Qualifier, plain_number, spec
 
@@ -439,19 +436,3 @@ class PeopleRowForm(forms.Form):
     def changed(self):
         return self.cleaned_data["shown"] and self.chosen() != self.current
 
-
-class DistrictsUploadForm(forms.Form):
-    """The admin's districts upload: the file and the plan it reports for."""
-
-    file = forms.FileField(label="Districts file (CSV)", help_text=DISTRICTS_HELP)
-    plan = forms.ModelChoiceField(
-        queryset=StrategicPlan.objects.order_by("-start_year", "name"),
-        help_text="The districts are linked to this plan: its forms and imports offer them.",
-    )
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label="What the token is for", max_length=100,
-        help_text="For example “Open data portal” or “Tableau”: tells your tokens apart.",
-    )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0016_dashboard_scale'),
+        ('metrics', '0017_reading_counts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..forms import ApiTokenForm
+from ..api.forms import ApiTokenForm
 from ..services.tokens import token_create, token_revoke
 
 
