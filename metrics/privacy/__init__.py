@@ -21,10 +21,11 @@ The rules, in order, per metric and period (one table of districts x student gro
    would let anyone recompute that part (or the parts a hidden total), the next-smallest
    published part is suppressed too (the total when no part is left). Likewise when the
    hidden parts of a published total add up to 0: each would be known to be 0.
-3. Audit: exact linear algebra (`algebra.pinned`) finds a hidden figure that the
+3. Audit: exact linear algebra (`algebra.exposed`) finds a hidden figure that the
    published ones still determine through several partitions together (a figure hidden
-   in a row and a column can be recomputed from both); the smallest published figure of
-   one of its partitions is suppressed too. Rules 2 and 3 repeat until nothing changes.
+   in a row and a column can be recomputed from both), or that no figure being negative
+   pins down (a hidden 0); the smallest published figure of its partitions is
+   suppressed too. Rules 2 and 3 repeat until nothing changes.
    Years are separate tables: no partition spans years (a school year's figure is not a
    sum of other years'), they meet only in a change, which is shown only when both years'
    figures are (`change_shown`), after all suppression of both years.
@@ -52,7 +53,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from .algebra import pinned
+from .algebra import exposed
 
 MARK = "*"
 STAFF_LABEL = "suppressed in public"
@@ -223,7 +224,8 @@ def _table(table, threshold):
             pick = _complement(total, parts, reasons, table, order)
             if pick is not None:
                 hide(pick)
-        found = pinned(equations, set(reasons))  # rule 3
+        zeros = {i for i in reasons if not table[i].size}
+        found = exposed(equations, set(reasons), zeros)  # rule 3
         if not found:
             return reasons
         before = len(reasons)

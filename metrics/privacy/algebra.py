@@ -4,13 +4,58 @@ A table's partitions are equations `total - part_1 - ... - part_k = 0`. Once eve
 published figure is moved to the right-hand side, the hidden figures are the unknowns.
 A hidden figure is pinned down (anyone can recompute it) exactly when its unit vector
 lies in the row space of the equations restricted to the hidden figures; in the reduced
-row echelon form that is a pivot whose row holds no other unknown. Fractions keep the
+row echelon form that is a pivot whose row holds no other unknown.
+
+No figure is negative, and that pins hidden zeros too (a partition whose other parts
+already reach the total leaves 0 for the rest). Away from zero a small move along any
+free direction keeps every figure positive, so for positive hidden figures the algebra
+alone is exact; `exposed` stays safe for zeros by asking more: a hidden figure must move
+while every other hidden zero stays put (a zero may only grow, the others may not move at
+all). That is sufficient, never short of what linear programming would find. Fractions keep the
 elimination exact, so the answer never depends on rounding. Pure Python: the rule runs
 in the app, where scipy is not installed (the tests prove the same with scipy's linear
 programming, adding that no figure is negative).
 """
 
 from fractions import Fraction
+
+
+def exposed(equations, hidden, zeros):
+    """The members of `hidden` that are not provably free: pinned down by `equations`
+    and, for `zeros` (hidden figures that are 0 or of unknown size), by no figure being
+    negative. Ascending.
+
+    Sufficient test: a figure is free when it moves along a direction that moves at most
+    one hidden zero (made to grow), every other zero staying put."""
+    zeros = set(zeros) & set(hidden)
+    positive = set(hidden) - zeros
+    found = set(pinned(equations, positive))
+    for zero in sorted(zeros):
+        component, cells = _touching(equations, zero)
+        stuck = set(pinned(component, (positive & cells) | {zero}))
+        if zero in stuck:
+            found.add(zero)
+        found -= (cells & positive) - stuck  # free once this zero may grow
+    return sorted(found)
+
+
+def _touching(equations, cell):
+    """The equations connected to `cell` through shared cells, and their cells."""
+    reach, todo, chosen = {cell}, [cell], set()
+    by_cell = {}
+    for number, (total, parts) in enumerate(equations):
+        for member in (total, *parts):
+            by_cell.setdefault(member, []).append(number)
+    while todo:
+        for number in by_cell.get(todo.pop(), ()):
+            if number not in chosen:
+                chosen.add(number)
+                total, parts = equations[number]
+                for member in (total, *parts):
+                    if member not in reach:
+                        reach.add(member)
+                        todo.append(member)
+    return [equations[n] for n in sorted(chosen)], reach
 
 
 def pinned(equations, hidden):
