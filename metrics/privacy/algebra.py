@@ -30,29 +30,30 @@ def exposed(equations, hidden, zeros):
     zeros = set(zeros) & set(hidden)
     positive = set(hidden) - zeros
     found = set(pinned(equations, positive))
+    by_cell = {}
+    for number, (total, parts) in enumerate(equations):
+        for member in (total, *parts):
+            by_cell.setdefault(member, []).append(number)
     for zero in sorted(zeros):
-        component, cells = _touching(equations, zero)
-        stuck = set(pinned(component, (positive & cells) | {zero}))
+        component, cells = _touching(equations, by_cell, zero, positive | {zero})
+        stuck = set(pinned(component, cells))
         if zero in stuck:
             found.add(zero)
         found -= (cells & positive) - stuck  # free once this zero may grow
     return sorted(found)
 
 
-def _touching(equations, cell):
-    """The equations connected to `cell` through shared cells, and their cells."""
+def _touching(equations, by_cell, cell, unknown):
+    """The equations linked to `cell` through shared unknowns (published figures are
+    constants: they link nothing), and those unknowns."""
     reach, todo, chosen = {cell}, [cell], set()
-    by_cell = {}
-    for number, (total, parts) in enumerate(equations):
-        for member in (total, *parts):
-            by_cell.setdefault(member, []).append(number)
     while todo:
         for number in by_cell.get(todo.pop(), ()):
             if number not in chosen:
                 chosen.add(number)
                 total, parts = equations[number]
                 for member in (total, *parts):
-                    if member not in reach:
+                    if member in unknown and member not in reach:
                         reach.add(member)
                         todo.append(member)
     return [equations[n] for n in sorted(chosen)], reach
