@@ -33,7 +33,7 @@ class GoalInline(admin.StackedInline):
 @admin.register(StrategicPlan)
 class StrategicPlanAdmin(SimpleHistoryAdmin):
     list_display = ("name", "organisation", "span_label", "is_current", "is_public",
-                    "closed_at", "is_synthetic")
+                    "closed_at", "suppression_threshold", "is_synthetic")
     list_filter = ("is_synthetic", "is_current", "is_public")
     search_fields = ("name", "organisation", "mission", "vision")
     prepopulated_fields = {"slug": ("name",)}

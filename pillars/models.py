@@ -2,6 +2,7 @@
 
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -52,6 +53,11 @@ class StrategicPlan(models.Model):
         help_text="Set when an administrator closes the plan: no value can then be entered or "
                   "changed, and its statuses are final.",
     )
+    suppression_threshold = models.PositiveSmallIntegerField(
+        default=11, validators=[MinValueValidator(1)],
+        help_text="Fewest students a published figure may stand for: below it, public pages "
+                  "and exports show * with a footnote (metrics.privacy). 11 by default.",
+    )
     history = HistoricalRecords()
 
     objects = StrategicPlanQuerySet.as_manager()
@@ -69,6 +75,11 @@ class StrategicPlan(models.Model):
                 condition=Q(is_current=True),
                 name="one_current_plan",
                 violation_error_message="Another plan is already the current plan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(suppression_threshold__gte=1),
+                name="plan_suppression_threshold_positive",
+                violation_error_message="The suppression threshold must be at least 1.",
             ),
             models.CheckConstraint(
                 condition=Q(is_current=False) | Q(is_synthetic=False),

@@ -26,7 +26,9 @@ METRIC_COPIED = (
     "accumulation", "frequency", "on_track_threshold", "at_risk_threshold", "change_band",
     "is_context", "data_source", "is_headline", "headline_label", "headline_order",
 )
-PLAN_COPIED = ("organisation", "mission", "vision", "values", "introduction", "is_synthetic")
+# The privacy threshold too: the next plan publishes no more than this one did.
+PLAN_COPIED = ("organisation", "mission", "vision", "values", "introduction", "is_synthetic",
+               "suppression_threshold")
 
 
 def refuse_if_closed(plan, doing):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pillars', '0003_plan_life'),
+        ('pillars', '0004_suppression_threshold'),
     ]
 
     operations = [
