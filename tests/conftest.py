@@ -265,7 +265,10 @@ def fuzz_budget(postgres_examples):
 
 
 def pytest_collection_finish(session):
+    # The property tests that count their cases (`fuzz_case`); others, such as the
+    # suppression proof, have budgets of their own and are not part of this one.
     FUZZ["tests"] = sum(getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+                        and "fuzz_case" in getattr(item, "fixturenames", ())
                         for item in session.items)
     # The budget is checked when the run holds the hostile-input files (a whole-suite run,
     # as in CI), not when a developer runs one property test alone.
