@@ -2,6 +2,8 @@
 is read from the aggregates the rebuild keeps, never from the readings: the guide's rule
 that pages never aggregate raw readings on request."""
 
+import importlib
+
 import pytest
 from django.db import connection
 from django.db.models import Max
@@ -57,3 +59,13 @@ def test_the_rebuild_keeps_when_each_county_wide_figure_was_last_approved(lacoe)
         .exclude(last_approved_at=None).values_list("metric", "last_approved_at")
     )
     assert expected and kept == expected
+
+
+def test_the_migration_fills_the_rows_built_before_it_as_the_rebuild_does(lacoe):
+    backfill = importlib.import_module("metrics.migrations.0019_snapshot_last_approved").BACKFILL
+    built = dict(MetricSnapshot.objects.values_list("pk", "last_approved_at"))
+    MetricSnapshot.objects.update(last_approved_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    assert any(built.values())
+    assert dict(MetricSnapshot.objects.values_list("pk", "last_approved_at")) == built
