@@ -23,6 +23,9 @@ def lacoe(lacoe_plan, after_the_plan):
     return lacoe_plan
 
 
+READINGS = f'"{Reading._meta.db_table}"'  # as Django quotes it: not a longer table's name
+
+
 def _reads(call):
     with CaptureQueriesContext(connection) as queries:
         result = call()
@@ -35,7 +38,7 @@ def test_what_the_pages_say_of_their_data_reads_no_reading_row(lacoe, name):
     result, sqls = _reads(lambda: getattr(selectors, name)(lacoe))
     assert result  # something to say: LACOE's plan has approved figures
     assert len(sqls) == 1
-    assert Reading._meta.db_table not in sqls[0]
+    assert READINGS not in sqls[0]
     assert MetricSnapshot._meta.db_table in sqls[0]
 
 
@@ -43,7 +46,7 @@ def test_a_pillars_latest_period_reads_no_reading_row(lacoe):
     pillar = lacoe.pillars.order_by("order").first()
     period, sqls = _reads(lambda: selectors.latest_approved_period(lacoe, pillar))
     assert period
-    assert len(sqls) == 1 and Reading._meta.db_table not in sqls[0]
+    assert len(sqls) == 1 and READINGS not in sqls[0]
 
 
 def test_the_rebuild_keeps_when_each_county_wide_figure_was_last_approved(lacoe):
