@@ -5,7 +5,7 @@ readings; only a metric's own page lists its readings.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -355,42 +355,49 @@ def approved_export_rows(plan, *, since, until, pillars=None):
 
 
 def newest_approved_period_end(plan):
-    """The last day of the newest period of the plan with an approved value, or None."""
-    return (
-        Reading.objects.filter(metric__plan=plan, approved_value__isnull=False)
-        .order_by("-period_end").values_list("period_end", flat=True).first()
-    )
+    """The last day of the newest period of the plan with an approved value (of any
+    district or student group), or None; read from the snapshots, one a slice, whose
+    latest period is the slice's newest approved one (aggregates.rebuild)."""
+    return MetricSnapshot.objects.filter(metric__plan=plan).aggregate(
+        newest=Max("latest_period_end"))["newest"]
 
 
 # --- What the dashboards say of their data (issue 10) ---
 
 
 # The dashboards show county-wide figures, so what they say of their data reads the
-# county-wide readings only: about metrics x periods rows (the readings index on metric,
-# district, student group), however many districts and groups the plan has; reading
-# every approved value of the plan scanned all 4.32 M readings of the large bench (1.4 s
-# a query, issue 14).
+# county-wide snapshots (one a metric), which the rebuild keeps from the metric's own
+# approved readings: never the readings themselves (the guide's rule; reading every
+# approved value of the plan scanned all 4.32 M readings of the large bench, issue 14).
+# A continued metric's earlier-plan points live only in its series, so they never count.
 
 
 def pillars_last_approved(plan):
     """{pillar id: when it last received an approved county-wide value} for `plan`, in
     one query. Figures loaded from a published report count from its publication
-    (loading.publication_time); a reading without an approval time, from when it was saved."""
+    (loading.publication_time); a reading without an approval time, from when it was
+    saved (MetricSnapshot.last_approved_at)."""
     return dict(
-        county_wide_readings().filter(metric__plan=plan, approved_value__isnull=False)
+        MetricSnapshot.objects.county_wide()
+        .filter(metric__plan=plan, last_approved_at__isnull=False)
         .order_by().values("metric__pillar")
-        .annotate(last=Max(Coalesce("approved_at", "updated_at")))
+        .annotate(last=Max("last_approved_at"))
         .values_list("metric__pillar", "last")
     )
 
 
 def latest_approved_period(plan, pillar=None):
     """The newest period of `plan`'s (or `pillar`'s) approved county-wide figures,
-    "2023-24", or None; one query."""
-    rows = county_wide_readings().filter(metric__plan=plan, approved_value__isnull=False)
+    "2023-24", or None; one query. Of periods ending the same day the shortest (the
+    later start) is the newer, as the rebuild orders readings."""
+    rows = MetricSnapshot.objects.county_wide().filter(
+        metric__plan=plan, latest_period_end__isnull=False)
     if pillar is not None:
         rows = rows.filter(metric__pillar=pillar)
-    return rows.order_by("-period_end", "-period_start").values_list("period", flat=True).first()
+    newest = rows.order_by("-latest_period_end").values("latest_period_end")[:1]
+    periods = set(rows.filter(latest_period_end=Subquery(newest))
+                  .values_list("latest_period", flat=True).distinct())
+    return max(periods, key=lambda text: Period.parse(text).start, default=None)
 
 
 def plan_worklist_counts(plan):

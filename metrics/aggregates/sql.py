@@ -2,7 +2,8 @@
 whole."""
 
 # Latest and previous approved reading of every metric x district x student group in
-# scope, in one pass: one sort serves DISTINCT ON and the window. What both paths share.
+# scope, in one pass (one sort serves DISTINCT ON and the windows), with when the slice
+# last received an approved value (MetricSnapshot.last_approved_at).
 FRESH_SQL = """
 SELECT DISTINCT ON (metric_id, district_id, student_group_id)
        metric_id, district_id, student_group_id,
@@ -11,18 +12,19 @@ SELECT DISTINCT ON (metric_id, district_id, student_group_id)
        approved_value AS latest_value, COALESCE(approved_qualifier, '') AS latest_qualifier,
        COALESCE(LEAD(period) OVER w, '') AS previous_period,
        LEAD(approved_value) OVER w AS previous_value,
-       approved_value - LEAD(approved_value) OVER w AS change
+       approved_value - LEAD(approved_value) OVER w AS change,
+       MAX(COALESCE(approved_at, updated_at)) OVER slice AS last_approved_at
 FROM {reading}
 WHERE approved_value IS NOT NULL {where}
-WINDOW w AS (PARTITION BY metric_id, district_id, student_group_id
-             ORDER BY period_end DESC, period_start DESC)
+WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id),
+       w AS (slice ORDER BY period_end DESC, period_start DESC)
 ORDER BY metric_id, district_id, student_group_id, period_end DESC, period_start DESC
 """
 
 # The columns a reading decides (the rest are the county-wide pass's).
 SLICE_COLUMNS = (
     "is_county_wide", "latest_period", "latest_period_end", "latest_value", "latest_qualifier",
-    "previous_period", "previous_value", "change",
+    "previous_period", "previous_value", "change", "last_approved_at",
 )
 KEY = ("metric_id", "district_id", "student_group_id")
 
@@ -64,16 +66,16 @@ SELECT metric_id, district_id, student_group_id,
        MAX(CASE WHEN rn = 2 THEN approved_value END),
        MAX(CASE WHEN rn = 1 THEN approved_value END)
            - MAX(CASE WHEN rn = 2 THEN approved_value END),
+       MAX(last_approved_at),
        '', '', '', '', '[]'
 FROM (
     SELECT metric_id, district_id, student_group_id, period, period_end, approved_value,
            approved_qualifier,
-           ROW_NUMBER() OVER (
-               PARTITION BY metric_id, district_id, student_group_id
-               ORDER BY period_end DESC, period_start DESC
-           ) AS rn
+           ROW_NUMBER() OVER (slice ORDER BY period_end DESC, period_start DESC) AS rn,
+           MAX(COALESCE(approved_at, updated_at)) OVER slice AS last_approved_at
     FROM {reading}
     WHERE approved_value IS NOT NULL {where}
+    WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id)
 ) ranked
 WHERE rn <= 2
 GROUP BY metric_id, district_id, student_group_id

@@ -42,6 +42,11 @@ class MetricSnapshot(models.Model):
     previous_period = models.CharField(max_length=20, blank=True)
     previous_value = _decimal()
     change = _decimal()
+    # When this slice last received an approved value: the newest approval time (a
+    # reading's save time when it has none; loading.publication_time dates published
+    # figures) of its own approved readings, kept by the rebuild so that the pages'
+    # freshness never aggregates readings on request (selectors.pillars_last_approved).
+    last_approved_at = models.DateTimeField(null=True, blank=True)
     # The newest value entered but not approved yet (county-wide rows), shown beside
     # the approved one and marked as pending.
     pending_value = _decimal()
