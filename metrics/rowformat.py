@@ -106,9 +106,8 @@ def reading_row(reading, *, status="", approved_only=True):
         (reading.approved_value, reading.approved_qualifier)
         if approved_only else (reading.value, reading.qualifier)
     )
-    # The counts belong to the value entered: written when that is the value exported.
-    counts = ((reading.numerator, reading.denominator) if value == reading.value
-              else (None, None))
+    counts = reading.approved_counts if approved_only else (reading.numerator,
+                                                             reading.denominator)
     return {
         **metric_columns(metric),
         "period": reading.period,

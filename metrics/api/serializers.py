@@ -1,10 +1,12 @@
 """What each API row shows. Deliberately no person: no owner, lead, enterer or approver
 (their e-mail addresses are not open data), and of a reading only its approved value.
 
-Analytics rows carry `value` only for now: numerator and denominator join them as
-serializer fields when Reading stores them (another change adds those columns).
+Analytics rows carry the approved value with its numerator and denominator where the
+reading has them (Reading.approved_counts: the counts of the value entered, so only
+while that is the approved one).
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
@@ -15,6 +17,7 @@ from ..units import DECIMAL_PLACES, MAX_DIGITS
 # Numbers as JSON numbers, not strings: what analysis tools expect.
 _DECIMAL = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES,
             "coerce_to_string": False}
+NULLABLE_INT = {"type": "integer", "nullable": True}
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -93,10 +96,21 @@ class AnalyticsSerializer(_SliceSerializer):
     """One row per metric x period x district x student group."""
 
     value = serializers.DecimalField(source="approved_value", **_DECIMAL, read_only=True)
+    numerator = serializers.SerializerMethodField()
+    denominator = serializers.SerializerMethodField()
 
     class Meta:
         model = Reading
-        fields = ["metric", "period", "district", "student_group", "value"]
+        fields = ["metric", "period", "district", "student_group", "value", "numerator",
+                  "denominator"]
+
+    @extend_schema_field(NULLABLE_INT)
+    def get_numerator(self, reading) -> int | None:
+        return reading.approved_counts[0]
+
+    @extend_schema_field(NULLABLE_INT)
+    def get_denominator(self, reading) -> int | None:
+        return reading.approved_counts[1]
 
 
 class SnapshotSerializer(_SliceSerializer):

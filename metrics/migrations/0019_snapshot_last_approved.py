@@ -18,7 +18,7 @@ UPDATE metrics_metricsnapshot SET last_approved_at = (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0016_dashboard_scale'),
+        ('metrics', '0018_api'),
     ]
 
     operations = [

@@ -230,6 +230,15 @@ class Reading(models.Model):
         return format_counts(self.numerator, self.denominator)
 
     @property
+    def approved_counts(self):
+        """(numerator, denominator) of the approved value, else (None, None). The counts
+        belong to the value entered, so they are the approved value's only while the two
+        are the same (a correction waiting for approval has counts of its own)."""
+        if self.approved_value is not None and self.approved_value == self.value:
+            return self.numerator, self.denominator
+        return None, None
+
+    @property
     def display_approved_value(self):
         if self.approved_value is None:
             return ""

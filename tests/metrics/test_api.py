@@ -70,6 +70,19 @@ def test_without_a_token_only_public_plans_approved_values_and_no_held_back_metr
     assert get("plans/closed-plan/").status_code == 404
 
 
+def test_analytics_rows_carry_the_approved_values_counts_only(world):
+    """A percent's numerator and denominator are published with its approved value; a
+    correction waiting for approval has counts of its own, which stay unpublished."""
+    rate = MetricFactory(pillar=world["pillar"], code="rate", unit="percent")
+    ReadingFactory(metric=rate, period="2022-23", value=Decimal("40"), numerator=2,
+                   denominator=5)
+    ReadingFactory(metric=rate, period="2023-24", value=Decimal("50"), numerator=1,
+                   denominator=2, state="submitted", approved_value=Decimal("40"))
+    rows = results("analytics/", metric="rate")
+    assert [(r["period"], r["value"], r["numerator"], r["denominator"]) for r in rows] == [
+        ("2022-23", 40, 2, 5), ("2023-24", 40, None, None)]
+
+
 def test_no_pending_returned_value_or_e_mail_anywhere(world):
     for path in ("plans/", "pillars/", "priority-areas/", "goals/", "metrics/", "readings/",
                  "aggregates/", "analytics/"):
