@@ -313,7 +313,7 @@ def approved_county_readings(plan, pillars, *, until):
         )
         .only(
             "id", "metric_id", "period", "period_start", "period_end", "approved_value",
-            "approved_qualifier", "is_derived",
+            "approved_qualifier", "is_derived", "value", "numerator", "denominator",
         ).order_by("metric_id", "period_end", "period_start")
     )
 
@@ -333,7 +333,7 @@ def approved_district_readings(pairs):
         )
         .select_related("district")
         .only("id", "metric_id", "period", "approved_value", "approved_qualifier",
-              "district__name")
+              "value", "numerator", "denominator", "district__name")
         .order_by("metric_id", "-approved_value", "district__name")
     )
 

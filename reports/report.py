@@ -31,7 +31,7 @@ from metrics.rowformat import reading_row
 from metrics.status import JUDGED, coverage, display, judge_metric, rollup_status
 from metrics.units import Unit, format_change, format_figure
 
-from . import markdown, selectors
+from . import markdown, publication, selectors
 from .render import svg as charts
 
 DISTRICT_CHART_LIMIT = 10
@@ -53,6 +53,7 @@ class Figure:
     status: str = ""  # metrics.status.Status at the year's end (judge_as_of)
     status_reason: str = ""
     history: list = field(default_factory=list)  # [(period, value, text)], oldest first
+    size: int | None = None  # the students behind the value (a percent's denominator)
 
     @property
     def status_word(self):
@@ -238,7 +239,7 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
             figures=[figures[m.pk] for m in own], school_year=school_year,
             prior_year=prior.text,
         )
-        section.charts = _charts(section, year, prior.text, slices)
+        section.charts = _charts(section, year, prior.text, slices, plan.suppression_threshold)
         sections.append(section)
         if progress:
             progress(len(sections), len(chosen))
@@ -311,6 +312,7 @@ def _figure(metric, readings, year, prior_year):
         ]
     if current is not None:
         figure.period, figure.value = current.period, current.approved_value
+        figure.size = publication.students(metric, current)
         figure.text = format_figure(current.approved_value, metric.unit,
                                     qualifier=current.approved_qualifier, **scale)
     if prior is not None:
@@ -324,7 +326,7 @@ def _figure(metric, readings, year, prior_year):
     return figure
 
 
-def _charts(section, year, prior, slices):
+def _charts(section, year, prior, slices, threshold):
     school_year = year.text
     pillar = section.pillar
     found = []
@@ -358,28 +360,30 @@ def _charts(section, year, prior, slices):
             title=f"{pillar.name}: metrics by status on {_day(year.end)}",
         ))
     for figure in section.headlines:
-        rows = slices.get(figure.metric.pk, [])
-        if not rows:
-            continue
-        shown = rows[:DISTRICT_CHART_LIMIT]
-        texts = [
-            format_figure(r.approved_value, figure.metric.unit, qualifier=r.approved_qualifier,
-                          scale_max=figure.metric.scale_max)
-            for r in shown
-        ]
-        which = (f"the {len(shown)} largest of {len(rows)} districts"
-                 if len(rows) > len(shown) else f"{len(rows)} districts")
-        found.append(charts.bar_chart(
-            [charts.Group("", [
-                charts.Bar(r.district.name, float(r.approved_value), text)
-                for r, text in zip(shown, texts, strict=True)
-            ])],
-            chart_id=f"chart-districts-{figure.metric.pk}",
-            title=f"{figure.label} by district, {figure.period}",
-            description=f"{figure.label} in {which}: " + "; ".join(
-                f"{r.district.name} {text}" for r, text in zip(shown, texts, strict=True)
-            ) + ".",
-            table_head=("District", figure.period),
-            table_rows=[(r.district.name, text) for r, text in zip(shown, texts, strict=True)],
-        ))
+        readings = slices.get(figure.metric.pk, [])
+        if readings:
+            found.append(_district_chart(figure, readings, threshold))
     return found
+
+
+def _district_chart(figure, readings, threshold):
+    """The bars of the largest published districts; a suppressed district has no bar and
+    is listed, after them, with the mark and its footnote (publication.district_figures)
+    so that neither its value nor its rank among the bars is shown."""
+    rows, notes = publication.district_figures(figure, readings, threshold)
+    bars = [r for r in rows if r.published][:DISTRICT_CHART_LIMIT]
+    hidden = sorted((r for r in rows if not r.published), key=lambda r: r.name)
+    listed = bars + hidden
+    which = (f"the {len(bars)} largest of {len(rows)} districts"
+             if len(rows) > len(listed) else f"{len(rows)} districts")
+    return charts.bar_chart(
+        [charts.Group("", [charts.Bar(r.name, r.value, r.text) for r in bars])],
+        chart_id=f"chart-districts-{figure.metric.pk}",
+        title=f"{figure.label} by district, {figure.period}",
+        description=f"{figure.label} in {which}: "
+        + "; ".join(f"{r.name} {r.text}" for r in listed) + "."
+        + "".join(f" {note}" for note in notes),
+        table_head=("District", figure.period),
+        table_rows=[(r.name, r.text) for r in listed],
+        notes=notes,
+    )

@@ -41,8 +41,9 @@ those too when `n` is known): the public pages and the API without a staff token
 PDF, Word and PowerPoint exports and the public CSV. Today the one disaggregated
 published figure is the annual report's "by district" chart of each headline metric
 (reports/report.py `_charts`, fed by `reports.selectors.district_readings`), drawn into
-the PDF, Word and deck by reports/render; it must pass its district cells (with the
-county-wide cell as the total) through `suppress` and write `public_text`. Staff pages
+the page, the PDF and Word by reports/render; reports/publication.py passes its district
+cells (with the county-wide cell as the total) through `suppress` and writes
+`public_text`. Staff pages
 show the real value with `Decision.staff_label` ("suppressed in public"). The staff data
 export that the import reads (reports.render.spreadsheets, metrics.rowformat) stays whole
 and is marked internal, so export -> import still round-trips.

@@ -53,6 +53,7 @@ class Chart:
     shapes: list = field(default_factory=list)  # ("rect", x, y, w, h, colour) / ("text", ...)
     table_head: tuple = ()
     table_rows: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # footnotes of the table ("*" suppressed)
 
     @property
     def svg(self):
@@ -72,7 +73,8 @@ def _text_width(text):
     return len(text) * CHAR_WIDTH
 
 
-def bar_chart(groups, *, chart_id, title, description, table_head=(), table_rows=()):
+def bar_chart(groups, *, chart_id, title, description, table_head=(), table_rows=(),
+              notes=()):
     """Horizontal bars in groups; each group has its own scale (its largest bar)."""
     label_w = min(220, max((_text_width(b.label) for g in groups for b in g.bars), default=0) + 8)
     value_w = max((_text_width(b.text) for g in groups for b in g.bars), default=0) + 10
@@ -97,7 +99,7 @@ def bar_chart(groups, *, chart_id, title, description, table_head=(), table_rows
             y += ROW
         y += 8
     return Chart(chart_id, title, description, WIDTH, int(y + 4), shapes,
-                 tuple(table_head), list(table_rows))
+                 tuple(table_head), list(table_rows), list(notes))
 
 
 def status_chart(counts, *, chart_id, title):

@@ -216,6 +216,8 @@ def _chart(doc, chart):
         _data_table(doc, chart.table_head, [
             tuple(cell or "—" for cell in row) for row in chart.table_rows
         ])
+    for note in chart.notes:
+        doc.add_paragraph(note)
 
 
 def _describe(table, text):
