@@ -11,7 +11,7 @@ from .dashboard import DashboardScale
 from .dimensions import District, DistrictKind, GroupCategory, StudentGroup
 from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
-from .reading import Reading, ReadingState
+from .reading import Publication, Reading, ReadingState
 from .reminders import ApprovalDigestLog, ReminderLog
 from .tokens import ApiToken
 
@@ -20,7 +20,8 @@ __all__ = [
     "DashboardScale",
     "Direction", "District", "DistrictKind", "Frequency", "GroupCategory",
     "ImportBatch", "Level",
-    "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Reading", "ReadingState",
+    "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Publication", "Reading",
+    "ReadingState",
     "ReminderLog",
     "Rollup", "Status", "StudentGroup",
 ]

@@ -14,7 +14,7 @@ from ..status import Status
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
 from .dimensions import District, StudentGroup
 from .metric import Level, Metric
-from .reading import returned_label
+from .reading import Publication, returned_label
 
 
 def _decimal(**kwargs):
@@ -42,6 +42,18 @@ class MetricSnapshot(models.Model):
     previous_period = models.CharField(max_length=20, blank=True)
     previous_value = _decimal()
     change = _decimal()
+    # The publication rule's decisions on latest_value and previous_value, copied from
+    # their readings by the worker (Reading.publication); a change is public only when
+    # both are PUBLISHED (privacy.change_shown). Staff pages show the real value with
+    # "suppressed in public"; public pages the mark "*".
+    latest_publication = models.CharField(
+        max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
+        db_default=Publication.UNDECIDED,
+    )
+    previous_publication = models.CharField(
+        max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
+        db_default=Publication.UNDECIDED,
+    )
     # When this slice last received an approved value: the newest approval time (a
     # reading's save time when it has none; loading.publication_time dates published
     # figures) of its own approved readings, kept by the rebuild so that the pages'

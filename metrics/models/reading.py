@@ -20,7 +20,8 @@ from ..units import COUNTS_HELP, DECIMAL_PLACES, MAX_DIGITS, Qualifier, format_c
 from .dimensions import District, StudentGroup
 from .metric import Metric
 
-__all__ = ["EVIDENCE_EXTENSIONS", "EVIDENCE_MAX_BYTES", "Reading", "ReadingState",
+__all__ = ["EVIDENCE_EXTENSIONS", "EVIDENCE_MAX_BYTES", "Publication", "Reading",
+           "ReadingQuerySet", "ReadingState",
            "returned_label", "validate_evidence", "validate_evidence_size"]
 
 
@@ -31,6 +32,28 @@ class ReadingState(models.TextChoices):
     # Sent back by a pillar lead with a comment (review_comment): not pending, not
     # entered; its period stays the one due until the steward resubmits it.
     RETURNED = "returned", "Returned"
+
+
+class Publication(models.TextChoices):
+    """What the publication rule (metrics.privacy.suppress) decided for an approved
+    figure: the public pages, the API without a staff token and every publishable export
+    show a figure only when it is PUBLISHED. The worker decides, per metric and period,
+    after each rebuild; until it has, a changed figure is UNDECIDED and shown to the
+    public as not published (fail closed: a new small-n figure never slips out between
+    its approval and the decision). The other values are the reasons (privacy.Reason).
+    """
+
+    UNDECIDED = "undecided", "Not decided yet"
+    PUBLISHED = "published", "Published"
+    PRIMARY = "primary", "Suppressed: fewer students than the plan's threshold"
+    UNKNOWN_SIZE = "unknown-size", "Suppressed: number of students not known"
+    COMPLEMENTARY = "complementary", "Suppressed: would reveal a small group"
+
+
+class ReadingQuerySet(models.QuerySet):
+    def published(self):
+        """Approved figures the publication rule lets the public see."""
+        return self.filter(approved_value__isnull=False, publication=Publication.PUBLISHED)
 
 
 def returned_label(comment):
@@ -110,6 +133,12 @@ class Reading(models.Model):
         related_name="readings_approved", editable=False, db_index=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The publication rule's decision on the approved figure (Publication): set by the
+    # worker, reset to UNDECIDED whenever the approved figure changes; not history.
+    publication = models.CharField(
+        max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
+        db_default=Publication.UNDECIDED, editable=False,
+    )
     review_comment = models.TextField(blank=True, default="", db_default="")
     # Bumped on every save: a form posts the version it showed, and a save against
     # an older version is refused instead of silently overwriting someone else.
@@ -124,7 +153,10 @@ class Reading(models.Model):
     # copies of the other keys are never looked up (and carry no constraint): unindexed,
     # so an imported row's history costs fewer index writes (migration 0014).
     history = HistoricalRecords(
-        no_db_index=["district", "student_group", "entered_by", "approved_by"])
+        no_db_index=["district", "student_group", "entered_by", "approved_by"],
+        excluded_fields=["publication"])
+
+    objects = ReadingQuerySet.as_manager()
 
     class Meta:
         ordering = ["metric", "-period_end", "district", "student_group"]
