@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from pillars.models import Pillar, StrategicPlan
@@ -37,12 +38,22 @@ def _add_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
+SAVED = {
+    "target": lambda n: ngettext("Saved %(count)d target.", "Saved %(count)d targets.", n),
+    "row": lambda n: ngettext("Saved %(count)d row.", "Saved %(count)d rows.", n),
+}
+
+
 def _report(request, saved, failed, noun):
     if saved:
-        messages.success(request, f"Saved {saved} {noun}{'s' * (saved != 1)}.")
+        messages.success(request, SAVED[noun](saved) % {"count": saved})
     if failed:
-        messages.error(request, f"{failed} row{'s' * (failed != 1)} could not be saved: see the "
-                                "messages in the grid. Nothing you typed is lost.")
+        messages.error(request, ngettext(
+            "%(count)d row could not be saved: see the messages in the grid. Nothing you "
+            "typed is lost.",
+            "%(count)d rows could not be saved: see the messages in the grid. Nothing you "
+            "typed is lost.", failed,
+        ) % {"count": failed})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
