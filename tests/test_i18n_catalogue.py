@@ -26,9 +26,8 @@ SOURCES = ("lacoe_kpi", "metrics", "pillars", "reports", "templates")
 # A msgstr may equal its msgid only for these: names, abbreviations and codes that Spanish
 # writes the same way. Anything else equal to its msgid is an entry somebody forgot.
 SAME_IN_SPANISH = {
-    "PDF", "CSV", "XLSX", "API", "LACOE KPI", "OpenAPI", "Token", "ID", "URL", "Excel",
-    "Word", "PowerPoint", "LCAP", "CDS", "CDE", "Q1", "Q2", "Q3", "Q4", "%(value)s%%",
-    "Error", "Total", "Normal", "Plan", "Idioma",
+    "PDF", "CSV", "XLSX", "DOCX", "API", "OpenAPI", "LACOE KPI", "LCAP", "CDE", "Excel",
+    "Word", "PowerPoint", "Plan", "Total", "Error", "Normal",
 }
 
 

@@ -36,6 +36,7 @@ from ..services import (
 )
 from ..tables import PER_PAGE, ApprovalTable
 from ..units import plain_number
+from .worklists import report_grid
 
 
 def _metric(plan, code):
@@ -184,18 +185,8 @@ def bulk_entry(request, plan):
             rows.append((metric, reading, form))
         if request.method == "POST":
             failed = sum(1 for _, _, form in rows if form.errors)
-            if saved:
-                messages.success(request, ngettext(
-                    "Saved %(count)d reading.", "Saved %(count)d readings.", saved,
-                ) % {"count": saved})
-            if failed:
-                messages.error(request, ngettext(
-                    "%(count)d row could not be saved: see the messages in the grid. Nothing "
-                    "you typed is lost.",
-                    "%(count)d rows could not be saved: see the messages in the grid. Nothing "
-                    "you typed is lost.", failed,
-                ) % {"count": failed})
-            else:
+            report_grid(request, saved, failed, "reading")
+            if not failed:
                 return redirect(f"{request.path}?period={period}")
     return render(request, "metrics/bulk_entry.html", {
         "plan": plan, "period_form": period_form, "period": period, "rows": rows,

@@ -38,13 +38,15 @@ def _add_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
+# What a grid (bulk entry, the worklists) says after a save: one place for the wording.
 SAVED = {
+    "reading": lambda n: ngettext("Saved %(count)d reading.", "Saved %(count)d readings.", n),
     "target": lambda n: ngettext("Saved %(count)d target.", "Saved %(count)d targets.", n),
     "row": lambda n: ngettext("Saved %(count)d row.", "Saved %(count)d rows.", n),
 }
 
 
-def _report(request, saved, failed, noun):
+def report_grid(request, saved, failed, noun):
     if saved:
         messages.success(request, SAVED[noun](saved) % {"count": saved})
     if failed:
@@ -78,7 +80,7 @@ def targets(request):
         rows.append((metric, form))
     if request.method == "POST":
         failed = sum(1 for _, form in rows if form.errors)
-        _report(request, saved, failed, "target")
+        report_grid(request, saved, failed, "target")
         if not failed:
             return redirect(request.get_full_path())
     return render(request, "metrics/worklists/targets.html", {
@@ -148,7 +150,7 @@ def owners(request):
         raise PermissionDenied
     if request.method == "POST":
         failed = sum(1 for _, form in owner_rows + lead_rows if form.errors)
-        _report(request, saved, failed, "row")
+        report_grid(request, saved, failed, "row")
         if not failed:
             return redirect(request.get_full_path())
     return render(request, "metrics/worklists/owners.html", {

@@ -14,8 +14,9 @@ TIME_FORMAT = "g:i a"
 DATETIME_FORMAT = r"j \d\e F \d\e Y, g:i a"
 YEAR_MONTH_FORMAT = r"F \d\e Y"
 MONTH_DAY_FORMAT = r"j \d\e F"
-SHORT_DATE_FORMAT = "j M Y"
-SHORT_DATETIME_FORMAT = "j M Y, g:i a"
+# "b": the month abbreviated in lower case, as Spanish writes it ("M" would be "Dic").
+SHORT_DATE_FORMAT = "j b Y"
+SHORT_DATETIME_FORMAT = "j b Y, g:i a"
 # Weeks start on Sunday on U.S. calendars, which our readers use.
 FIRST_DAY_OF_WEEK = 0
 # Typed dates: ISO first (what <input type="date"> sends); Django appends its ISO formats too.
