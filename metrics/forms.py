@@ -281,7 +281,8 @@ class BulkRowForm(MetricValueMixin, forms.Form):
 
 
 class PeriodForm(forms.Form):
-    period = forms.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=20,
+                             help_text=PERIOD_FORMATS_HELP)
 
     def __init__(self, *args, plan, **kwargs):
         self.plan = plan

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from pillars.models import Pillar, StrategicPlan
@@ -127,7 +127,7 @@ def owners(request):
     metrics = list(selectors.metrics_without_owner(request.user, plan))
     owner_rows, saved = _people_grid(
         request, "owners", metrics, current=lambda m: [], choices=_choices(stewards),
-        label=lambda m: f"{m.name}: data stewards",
+        label=lambda m: gettext("%(metric)s: data stewards") % {"metric": m.name},
         assign=lambda m, pks: metric_assign_owners(metric=m, owners=people(pks)),
     )
     lead_rows = []
@@ -142,7 +142,7 @@ def owners(request):
         lead_rows, lead_saved = _people_grid(
             request, "leads", list(pillars), choices=_choices(leads),
             current=lambda p: [u.pk for u in p.leads.all()],
-            label=lambda p: f"{p.name}: pillar leads",
+            label=lambda p: gettext("%(pillar)s: pillar leads") % {"pillar": p.name},
             assign=lambda p, pks: pillar_assign_leads(pillar=p, leads=people(pks)),
         )
         saved += lead_saved
