@@ -14,6 +14,14 @@ from .factories import MetricFactory
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """LocaleMiddleware leaves the last request's language active in this thread (a server
+    activates one per request): give the tests that follow the default back."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def choose(client, language, next_url="/"):
     return client.post("/i18n/setlang/", {"language": language, "next": next_url})
 
