@@ -35,6 +35,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, so that its admin classes take the translated fields (its docs).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -325,6 +327,12 @@ FORMAT_MODULE_PATH = ["lacoe_kpi.formats"]
 # is a session cookie, so a family would choose again on every visit).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The plan's content in English and Spanish (pillars/translation.py): English is the
+# source; a field without its Spanish version shows the English text, marked lang="en"
+# on the page (metrics/templatetags/content.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
