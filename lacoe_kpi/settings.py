@@ -5,14 +5,11 @@ project and Celery tasks executed in-process. A deployment sets DATABASE_URL,
 REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and friends (see README.md).
 """
 
-import base64
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 from lacoe_kpi.env import envbool, envint, envlist, envstr, envurl
@@ -384,46 +381,11 @@ X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content-Security-Policy (django-csp): nothing inline runs. Every script is a file of ours
-# (charts draw from `json_script` data through static/js/charts.js), nothing loads from another
-# host, no page can be framed, no plugin runs, forms post only to us.
-# Styles: no 'unsafe-inline' either, only the hashes of two exact inline styles we cannot avoid.
-# - plotly.js (issue #7543) keeps its own CSS rules (hover labels, the modebar shown on hover) by
-#   creating an EMPTY <style> element and filling it through CSSOM `insertRule`, which CSP does
-#   not govern; refused, its charts lose hover labels and show the modebar all the time. The hash
-#   of the empty string allows exactly that empty element, no other <style>. plotly sets element
-#   styles through CSSOM (`element.style`), which CSP does not govern either.
-# - django-simple-history's admin history page has one style attribute, `border-top: 0`:
-#   'unsafe-hashes' with its hash allows that exact attribute value and no other.
-# The browser crawl (tests/browser) fails on any violation, so a new inline style is caught.
-
-
-def _csp_hash(text):
-    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
-    return f"'sha256-{digest}'"
-
-
-CONTENT_SECURITY_POLICY_STYLE_HASHES = {
-    "plotly's empty <style>": _csp_hash(""),
-    "simple-history paginator": _csp_hash("border-top: 0"),
-}
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF, CONTENT_SECURITY_POLICY_STYLE_HASHES["plotly's empty <style>"]],
-        "style-src-attr": [UNSAFE_HASHES,
-                           CONTENT_SECURITY_POLICY_STYLE_HASHES["simple-history paginator"]],
-        # plotly's download (toImage) draws the chart's SVG through a data: image.
-        "img-src": [SELF, "data:", "blob:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-    },
-}
+# Content-Security-Policy: lacoe_kpi/csp_policy.py (why each source is allowed).
+from lacoe_kpi.csp_policy import (  # noqa: E402, F401 - settings Django reads
+    CONTENT_SECURITY_POLICY,
+    CONTENT_SECURITY_POLICY_STYLE_HASHES,
+)
 
 # The read-only API (metrics/api/, why Django REST framework: its __init__). Only our
 # hashed tokens authenticate it; without one a request sees the public plans.

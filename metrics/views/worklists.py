@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from pillars.models import Pillar, StrategicPlan
 
 from .. import access, selectors
-from ..forms import PeopleRowForm, TargetRowForm
 from ..roles import PILLAR_LEAD, STEWARD
 from ..services import metric_set_target
 from ..services.owners import metric_assign_owners, pillar_assign_leads
+from ..worklist_forms import PeopleRowForm, TargetRowForm
 
 
 def _plan_filter(request):
