@@ -224,18 +224,20 @@ def _db_floor(rows):
     foreign-key checks run. No import can be faster than this on this machine."""
     from django.db import connection, transaction
 
-    from metrics.bulk.sql import _columns, _history_fields, _quote
+    from metrics.bulk.sql import _columns, _history_fields, _in_history, _quote
     from metrics.models import Reading
 
     fields = list(Reading._meta.concrete_fields)
     history = _history_fields(fields)
     table, history_table = (_quote(m._meta.db_table) for m in (Reading, Reading.history.model))
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY (SELECT {_columns(fields)}, now(), NULL, '+', "  # noqa: S608
-                                f"entered_by_id FROM {table}) TO STDOUT") as copy:
-            dumped = b"".join(bytes(chunk) for chunk in copy)
-        lines = dumped.split(b"\n")[:-1]
-        readings = b"\n".join(line.rsplit(b"\t", 4)[0] for line in lines) + b"\n"
+        dumps = []
+        for columns in (_columns(fields),
+                        f"{_columns(_in_history(fields))}, now(), NULL, '+', entered_by_id"):
+            with cursor.cursor.copy(f"COPY (SELECT {columns} FROM {table}) "  # noqa: S608
+                                    "TO STDOUT") as copy:
+                dumps.append(b"".join(bytes(chunk) for chunk in copy))
+        readings, dumped = dumps
     phases = {}
     server = _server_cpu()
     with transaction.atomic(), connection.cursor() as cursor:

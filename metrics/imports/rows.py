@@ -123,6 +123,10 @@ class _Plan:
 _MISSING = object()
 
 
+class _Raced(Exception):
+    """A reading the import read was saved by someone else before it was written."""
+
+
 def _cached(cache, text, find):
     try:
         return cache[text]
@@ -162,21 +166,24 @@ def import_rows(*, plan, rows, user, approve=False, dry_run=False, progress=None
     approving = _approved_metrics(checked, user, approve)
     now = timezone.now()
     if dry_run or report.rejected:
-        _decide(checked, _existing(checked, lock=False), report, user, approve, approving, now)
+        _decide(checked, _existing(checked), report, user, approve, approving, now)
         return report
     try:
         with transaction.atomic():
-            existing = _existing(checked, lock=True)
+            existing = _existing(checked)
             new, changed = _decide(checked, existing, report, user, approve, approving, now)
             if report.rejected:  # a row refused against its stored counts: none written
                 return report
             if new or changed:
                 writer = ReadingWriter(now=now, user=user)
                 writer.insert(new, NEW_FIELDS)
-                writer.update(changed, UPDATE_FIELDS)
+                if writer.update(changed, UPDATE_FIELDS) != len(changed):
+                    # Saved by someone else since `_existing` read it (its version moved
+                    # on): the whole file waits for a fresh look, as a form would.
+                    raise _Raced
             if report.metric_ids:
                 aggregates.request_rebuild(*sorted(report.metric_ids))
-    except IntegrityError:
+    except (IntegrityError, _Raced):
         logger.info("Import of %s rows lost a race", len(rows), exc_info=True)
         report.errors.append(CONFLICT_MESSAGE)
         return report
@@ -353,10 +360,12 @@ def _with_counts(metric, raw_value, counts, reasons):
     return value, tuple(counts)
 
 
-def _existing(checked, *, lock):
+def _existing(checked):
     """The stored readings the checked rows name, as lists of the values of UPDATE_FIELDS
-    but the last two (entered_by_id, updated_at), by (metric, period, district, group);
-    locked for update when `lock`. Only what the import compares or keeps is read."""
+    but the last two (entered_by_id, updated_at), by (metric, period, district, group).
+    Only what the import compares or keeps is read. Not locked: the writer updates a
+    reading only at the version read here (ReadingWriter.update), and a new reading
+    saved meanwhile breaks the unique constraint; either way the import is refused."""
     if not checked:
         return {}
     wanted = {item[-1] for item in checked}
@@ -369,9 +378,7 @@ def _existing(checked, *, lock):
         readings = Reading.objects.filter(
             metric_id__in=metric_ids[start:start + 200], period__in=periods,
             district_id__in=districts, student_group_id__in=groups,
-        ).order_by()  # the default ordering joins other tables, which FOR UPDATE refuses
-        if lock:
-            readings = readings.select_for_update()
+        ).order_by()  # the default ordering joins other tables
         for reading in readings.values_list(*_READ_FIELDS):
             key = reading[:4]
             if key in wanted:
