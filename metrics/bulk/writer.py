@@ -117,16 +117,7 @@ class ReadingWriter:
             insert = (f"INSERT INTO {self.table} ({_columns(inserted)}) "  # noqa: S608
                       f"SELECT {selected} FROM {temp} AS c")
             if self.history:
-                history = _history_fields(self.fields)
-                copied = ", ".join(f"i.{_quote(f.column)}" for f in _in_history(self.fields))
-                stamp = ", ".join(
-                    f"%s::{f.db_type(connection)}" for f in history[-len(HISTORY_STAMP):]
-                )
-                insert = (
-                    f"WITH i AS ({insert} RETURNING {_columns(self.fields)}) "  # noqa: S608
-                    f"INSERT INTO {self.history_table} ({_columns(history)}) "
-                    f"SELECT {copied}, {stamp} FROM i"
-                )
+                insert = self._with_history(insert, "+")
                 params += list(self.stamp["+"])
             cursor.execute(insert, params)
             cursor.execute(f"DROP TABLE {temp}")
@@ -179,12 +170,7 @@ class ReadingWriter:
                 f"AND {self.table}.{version} = c.{version} - 1"
             )
             if self.history and postgres:  # the history from what was updated, no join
-                history = _history_fields(self.fields)
-                update = (
-                    f"WITH u AS ({update} RETURNING {self.table}.*) "  # noqa: S608
-                    f"INSERT INTO {self.history_table} ({_columns(history)}) "
-                    f"SELECT {_columns(_in_history(self.fields))}, %s, %s, %s, %s FROM u"
-                )
+                update = self._with_history(update, "~")
                 params += list(self.stamp["~"])
             cursor.execute(update, params)
             updated = cursor.rowcount
@@ -200,6 +186,19 @@ class ReadingWriter:
             # Dropped on success; after an error the rollback takes it away as well.
             cursor.execute(f"DROP TABLE {temp}")
         return updated
+
+    def _with_history(self, statement, kind):
+        """PostgreSQL: `statement` (an INSERT or UPDATE of readings) and, in the same
+        statement, the history row of each reading it wrote, from what it returns; the
+        stamp's four parameters (self.stamp[kind]) follow the statement's own."""
+        history = _history_fields(self.fields)
+        stamp = ", ".join(f"%s::{f.db_type(connection)}" for f in history[-len(HISTORY_STAMP):])
+        returned = ", ".join(f"{self.table}.{_quote(f.column)}" for f in self.fields)
+        return (  # qualified: an UPDATE ... FROM has the same names in its other table
+            f"WITH written AS ({statement} RETURNING {returned}) "  # noqa: S608
+            f"INSERT INTO {self.history_table} ({_columns(history)}) "
+            f"SELECT {_columns(_in_history(self.fields))}, {stamp} FROM written"
+        )
 
     def _load(self, cursor, table, rows, kind, fields, constants):
         """Rows of `fields` (in that order): each row's own values first, then the same
