@@ -23,10 +23,14 @@ logging is off (as in production) while timing. `--db postgres` runs one databas
 On PostgreSQL, `import_db_floor_*` is what the database alone costs for the same rows:
 COPY straight into the readings and history tables (their indexes and constraints) and
 the deferred foreign-key checks, no Python in the way; no import can beat it here.
-Measured 2026-12-01 (load 2.8-3.4 on 2 shared cores): 2.8 s of database CPU per
-100,000 rows (about 36,000 rows/s at best), a third of it the foreign-key checks; the
-import's own database CPU is within 10% of it, so 50,000 rows/s is out of reach on this
-machine whatever the Python side does.
+`import_db_floor_lean_*` is the same load without the foreign keys' per-row checks and
+without the three indexes that only deletions read (_DELETION_ONLY_INDEXES): what the
+database would cost if those went (a decision of the schema's, not the import's).
+Measured 2026-12-01 (load 12-15 on 2 shared cores, so CPU seconds, not wall time): the
+floor 3.9 s of database CPU per 100,000 rows (25,000 rows per database CPU-second),
+half of it the foreign-key checks; lean 1.75 s (57,000). The import's own database
+CPU is at the floor (3.8 s new, 3.4 s updated) and its Python 2.9 s new, 4.7 s
+updated: 50,000 rows/s is out of reach on this machine with the schema as it is.
 
 Also timed, once: the refusal of a hostile workbook (`hostile_workbook_refusal`), a
 file of a few hundred KB whose shared-strings part holds 6 million tiny strings, under
