@@ -306,7 +306,7 @@ def _existing(checked):
 def _values(queryset):
     """The rows of a values_list queryset. On PostgreSQL straight from the driver, which
     gives the same values (no field of _READ_FIELDS has a converter there) without the
-    ORM's pass over each row (measured: a second per 100,000 readings); elsewhere
+    ORM's fetch of 100 rows at a time (profiled: 0.7 s per 100,000 readings); elsewhere
     (SQLite: decimals are converted) through the ORM."""
     if connection.vendor != "postgresql":
         return queryset
