@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from . import columns
+
 STYLESHEETS = ("css/app.css", "css/report.css")
 
 # WeasyPrint logs each step (from its import on) at INFO, and each screen-only rule of
@@ -61,13 +63,17 @@ def render_html(report):
 
 
 def render_pdf(report):
+    return pdf_from_html(render_html(report))
+
+
+def pdf_from_html(html):
+    """The PDF of the report page's print HTML (render_html)."""
     from weasyprint import HTML
 
-    html = render_html(report)
     # Nothing is fetched: stylesheets and charts are inline, so no URL is ever opened.
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf(
-        pdf_variant="pdf/ua-1", font_config=_font_config()
-    )
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch)
+    with columns.balanced_once():
+        return document.write_pdf(pdf_variant="pdf/ua-1", font_config=_font_config())
 
 
 _fonts = threading.local()
