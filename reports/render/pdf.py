@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from . import columns
+from . import columns, lines
 
 STYLESHEETS = ("css/app.css", "css/report.css")
 
@@ -72,7 +72,7 @@ def pdf_from_html(html):
 
     # Nothing is fetched: stylesheets and charts are inline, so no URL is ever opened.
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch)
-    with columns.balanced_once():
+    with columns.balanced_once(), lines.shaped_once():
         return document.write_pdf(pdf_variant="pdf/ua-1", font_config=_font_config())
 
 
