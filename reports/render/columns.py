@@ -79,6 +79,10 @@ def installed():
 @contextlib.contextmanager
 def balanced_once():
     """Within this block, narratives already balanced once are not balanced again."""
+    current = _render.get()
+    if current is not None:  # within another: one render, one count
+        yield current
+        return
     render = _Render()
     token = _render.set(render if install() else None)
     try:

@@ -79,6 +79,10 @@ def install():
 
 @contextlib.contextmanager
 def shaped_once():
+    current = _render.get()
+    if current is not None:  # within another: one render, one count
+        yield current
+        return
     render = _Render()
     token = _render.set(render if install() else None)
     try:
