@@ -56,11 +56,17 @@ class _Render:
         self.hits = self.misses = 0
 
     def shaping(self, style):
+        """The part of the key that comes from `style`, None when not to be kept."""
         known = self.styles.get(id(style))
         if known is None:
-            known = self.styles[id(style)] = (
-                style, repr(tuple(style[name] for name in SHAPING)), id(style.font_config))
-        return known[1:]
+            fonts = style.font_config
+            # Fonts of an @font-face rule are added to the thread's fonts by the
+            # document that has it, so a family could then mean other glyphs: where
+            # one was ever added (a folder of them), nothing is kept. Ours have none.
+            shaping = None if getattr(fonts, "_folder", None) is not None else (
+                repr(tuple(style[name] for name in SHAPING)), id(fonts))
+            known = self.styles[id(style)] = (style, shaping)
+        return known[1]
 
 
 def install():
@@ -99,11 +105,11 @@ def clear():
 def _split_first_line(text, style, context, max_width, justification_spacing,
                       is_line_start=True, minimum=False):
     render = _render.get()
-    if render is None:
+    shaping = None if render is None else render.shaping(style)
+    if shaping is None:
         return _original[0](text, style, context, max_width, justification_spacing,
                             is_line_start, minimum)
-    key = (text, max_width, justification_spacing, is_line_start, minimum,
-           *render.shaping(style))
+    key = (text, max_width, justification_spacing, is_line_start, minimum, *shaping)
     with _lock:
         known = _lines.get(key)
         if known is not None:
