@@ -28,12 +28,12 @@ render in the process balances as WeasyPrint does. It replaces two functions of
 WeasyPrint 70.0 (the pinned version) and patches nothing on another version.
 """
 
-import contextlib
 import contextvars
 import hashlib
 import threading
-from collections import OrderedDict
 from xml.etree import ElementTree
+
+from .kept import Kept, render_scope
 
 PATCHED_VERSION = "70.0"
 # Each entry is a digest and two floats: a few hundred cover every narrative of every
@@ -42,7 +42,7 @@ MAX_ENTRIES = 1024
 
 _render = contextvars.ContextVar("balanced_once_render", default=None)
 _lock = threading.Lock()
-_heights = OrderedDict()  # digest -> (bottom space of the final layout, box height)
+_heights = Kept(MAX_ENTRIES)  # digest -> (bottom space of the final layout, box height)
 _originals = {}
 
 
@@ -76,25 +76,14 @@ def installed():
     return bool(_originals)
 
 
-@contextlib.contextmanager
 def balanced_once():
     """Within this block, narratives already balanced once are not balanced again."""
-    current = _render.get()
-    if current is not None:  # within another: one render, one count
-        yield current
-        return
-    render = _Render()
-    token = _render.set(render if install() else None)
-    try:
-        yield render
-    finally:
-        _render.reset(token)
+    return render_scope(_render, _Render, install)
 
 
 def clear():
     """Forget every balanced height (tests compare a render with and without them)."""
-    with _lock:
-        _heights.clear()
+    _heights.clear()
 
 
 def _block_box_layout(context, box, bottom_space, skip_stack, containing_block,
@@ -123,10 +112,7 @@ def _columns_layout(context, box, bottom_space, skip_stack, containing_block,
                         *args)
     key = _key(render, context, box, bottom_space, skip_stack, containing_block,
                page_is_empty, adjoining_margins)
-    with _lock:
-        known = _heights.get(key)
-        if known is not None:
-            _heights.move_to_end(key)
+    known = _heights.get(key)
     if known is not None:
         final_bottom, height = known
         filled = box.copy()
@@ -157,10 +143,7 @@ def _columns_layout(context, box, bottom_space, skip_stack, containing_block,
     # Remember only a narrative laid out whole on this page: one that runs on to the
     # next page is not balanced (it fills the page), so there is nothing to save.
     if result[0] is not None and result[1] is None and noted is not None:
-        with _lock:
-            _heights[key] = (noted, result[0].height)
-            while len(_heights) > MAX_ENTRIES:
-                _heights.popitem(last=False)
+        _heights.put(key, (noted, result[0].height))
     return result
 
 

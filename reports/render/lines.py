@@ -22,11 +22,11 @@ Only our PDFs use this (`shaped_once()` around a render); it replaces
 and measures it for table widths, and nothing on another version.
 """
 
-import contextlib
 import contextvars
 import copy
 import threading
-from collections import OrderedDict
+
+from .kept import Kept, render_scope
 
 PATCHED_VERSION = "70.0"
 # Every style property split_first_line, its Layout (setup, set_text, set_tabs) and
@@ -46,7 +46,7 @@ MAX_ENTRIES = 20000
 
 _render = contextvars.ContextVar("shaped_once_render", default=None)
 _lock = threading.Lock()
-_lines = OrderedDict()
+_lines = Kept(MAX_ENTRIES)
 _original = []
 
 
@@ -83,23 +83,13 @@ def install():
     return True
 
 
-@contextlib.contextmanager
 def shaped_once():
-    current = _render.get()
-    if current is not None:  # within another: one render, one count
-        yield current
-        return
-    render = _Render()
-    token = _render.set(render if install() else None)
-    try:
-        yield render
-    finally:
-        _render.reset(token)
+    """Within this block, lines already broken once are not broken again."""
+    return render_scope(_render, _Render, install)
 
 
 def clear():
-    with _lock:
-        _lines.clear()
+    _lines.clear()
 
 
 def _split_first_line(text, style, context, max_width, justification_spacing,
@@ -110,20 +100,14 @@ def _split_first_line(text, style, context, max_width, justification_spacing,
         return _original[0](text, style, context, max_width, justification_spacing,
                             is_line_start, minimum)
     key = (text, max_width, justification_spacing, is_line_start, minimum, *shaping)
-    with _lock:
-        known = _lines.get(key)
-        if known is not None:
-            _lines.move_to_end(key)
+    known = _lines.get(key)
     if known is None:
         render.misses += 1
         answer = _original[0](text, style, context, max_width, justification_spacing,
                               is_line_start, minimum)
         layout, *measures = answer
         # The caller gets the original and may change it (drawing does): keep a copy.
-        with _lock:
-            _lines[key] = (copy.copy(layout), *measures)
-            while len(_lines) > MAX_ENTRIES:
-                _lines.popitem(last=False)
+        _lines.put(key, (copy.copy(layout), *measures))
         return answer
     render.hits += 1
     layout, *measures = known
