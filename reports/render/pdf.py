@@ -77,7 +77,8 @@ def laid_out(html):
 
     Laid out with what this process has already worked out for the same text (the
     balanced height of a narrative, the lines of a paragraph: reports/render/columns.py
-    and lines.py), which makes the same PDF to the byte in about half the time.
+    and lines.py): the same PDF to the byte for about 40% less CPU (2.7 s to 1.5 s for
+    LACOE's 2023-24 report, measured in one process on a loaded machine).
     """
     from weasyprint import HTML
 
