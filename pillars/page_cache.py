@@ -65,8 +65,11 @@ from .models import StrategicPlan
 PAGE_CACHE_SECONDS = 300
 PAGE_KEY_PREFIX = "pillars:page:"
 # What Django's {% csrf_token %} writes (django/template/defaulttags.py, CsrfTokenNode).
-CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+# Only that whole tag is replaced, before storing and after: text a person wrote reaches the
+# page escaped (its quotes as &quot;) and can never form it.
+CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
 CSRF_PLACEHOLDER = b"__page_cache_csrf_token__"
+CSRF_STORED = b'<input type="hidden" name="csrfmiddlewaretoken" value="%s">'
 CACHED_TYPES = ("text/html",)
 VARY = ("Cookie", "Accept-Language")
 
@@ -166,8 +169,9 @@ def _served(request, key, stored):
     """A response from the stored (content type, body), with this request's CSRF token
     in place of the placeholder (minted only when the page has a form that needs it)."""
     content_type, body = stored
-    if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    stored_input = CSRF_STORED % CSRF_PLACEHOLDER
+    if stored_input in body:
+        body = body.replace(stored_input, CSRF_STORED % get_token(request).encode())
     return key.stamp(request, HttpResponse(body, content_type=content_type))
 
 
@@ -189,7 +193,7 @@ def cached_page(view):
         if not _storable(response):
             return response
         if not _messages_waiting(request):  # a message the view itself added
-            body = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+            body = CSRF_INPUT.sub(CSRF_STORED % CSRF_PLACEHOLDER, response.content)
             _cache_set(key.cache_key, (response["Content-Type"], body))
         return key.stamp(request, response)
 

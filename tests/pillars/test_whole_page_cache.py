@@ -184,3 +184,15 @@ def test_a_cache_that_is_down_still_serves_the_page_and_its_304(client, users, p
     first = client.get(pages["overview"])
     assert first.status_code == 200 and "more than 6,000" in first.content.decode()
     assert _reload(client, pages["overview"], first).status_code == 304
+
+
+def test_text_a_person_wrote_never_takes_a_token(client, users, pages, plan_with_figures):
+    _, _, headline = plan_with_figures
+    forged = (page_cache.CSRF_STORED % page_cache.CSRF_PLACEHOLDER).decode()
+    headline.name = forged
+    headline.save()
+    client.force_login(users["leadership"])
+    client.get(pages["metric"])
+    html = client.get(pages["metric"]).content.decode()  # from the cache
+    assert forged not in html and page_cache.CSRF_PLACEHOLDER.decode() in html  # escaped
+    assert len(TOKEN.findall(html)) == 1  # the sign-out form's own
