@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import plausibility
+from . import equity, plausibility
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
@@ -397,3 +397,50 @@ class AuditEventTable(BaseTable):
 
     def render_username(self, value, record):
         return value or "—"
+
+
+# --- A metric by district (metrics.equity) -------------------------------------------
+
+class DistrictTable(BaseTable):
+    """All students in each district; sorts by the keys equity.district_rows gives, which
+    on a public page treat a hidden figure as none. Its own parameters (`by-district-`)
+    beside the readings table's on the metric page."""
+
+    district = tables.Column(accessor="district__name", verbose_name="District")
+    latest = tables.Column(accessor="sort_latest", verbose_name="Latest", empty_values=(),
+                           attrs={"td": {"class": "num"}})
+    latest_period = tables.Column(verbose_name="Period", default="—")
+    change = tables.Column(accessor="sort_change", verbose_name="Change", empty_values=(),
+                           attrs={"td": {"class": "num"}})
+    status = tables.Column(verbose_name="Status", empty_values=())
+
+    class Meta(BaseTable.Meta):
+        order_by = ("district",)
+        per_page = 25
+        empty_text = "No district has a figure for this metric yet."
+
+    def __init__(self, data, *, metric, public_view, **kwargs):
+        self.metric, self.public_view = metric, public_view
+        super().__init__(data, caption=f"{metric.name}, All students, by district",
+                         prefix="by-district-", **kwargs)
+
+    def _figures(self, record):
+        record.metric = self.metric  # one metric object: its plan is read once
+        now = equity.latest(record, public_view=self.public_view)
+        before = equity.previous(record, public_view=self.public_view)
+        return now, before
+
+    def render_latest(self, record):
+        return equity.figure_html(self._figures(record)[0])
+
+    def render_change(self, record):
+        now, before = self._figures(record)
+        size = equity.difference(now, before, public_view=self.public_view)
+        if size is None:
+            return "—"
+        return format_html('{} <span class="muted">since {}</span>',
+                           equity.change_text(self.metric, size), record.previous_period)
+
+    def render_status(self, record):
+        # Slices carry a status once the rebuild judges them ("" until then).
+        return row_status_badge(record) if record.status else "—"
