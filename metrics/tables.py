@@ -117,6 +117,8 @@ class MetricSnapshotTable(BaseTable):
         empty_text = "No metric matches these filters."
 
     def render_status(self, record):
+        if not record.status:  # a district or group slice not judged (yet)
+            return "—"
         badge = row_status_badge(record)
         if getattr(record, "is_pending", False):
             return format_html('{} <span class="badge badge-pending">update pending</span>', badge)

@@ -160,3 +160,44 @@ def test_the_metric_page_queries_do_not_grow_with_districts(
     aggregates.rebuild()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+# --- The pillar dashboard for one district or student group ---------------------------
+
+def pillar_url(world):
+    metric = world["metric"]
+    return reverse("pillars:pillar", args=[metric.plan.slug, metric.pillar.slug])
+
+
+def test_the_pillar_table_shows_one_districts_figures(client, users, world):
+    client.force_login(users["leadership"])
+    html = client.get(pillar_url(world), {"district": world["north"].pk}).content.decode()
+    assert "Figures of North, All students." in html
+    assert "61%" in html and "52%" not in html.split("all-metrics")[1]
+    html = client.get(pillar_url(world), {"district": world["north"].pk,
+                                          "student_group": world["learners"].pk}).content.decode()
+    assert "Figures of North, English learners." in html and "58%" in html
+
+
+def test_a_district_of_another_plan_shows_nothing_rather_than_its_figures(client, users, world):
+    other = DistrictFactory(name="Elsewhere")
+    ReadingFactory(metric=world["metric"], value=Decimal("12.5"), district=other)
+    aggregates.rebuild()
+    client.force_login(users["leadership"])
+    html = client.get(pillar_url(world), {"district": other.pk}).content.decode()
+    assert "12.5%" not in html and "Select a valid choice" in html
+
+
+def test_the_pillar_page_queries_stay_constant_for_a_slice(
+        client, users, world, django_assert_max_num_queries):
+    client.force_login(users["leadership"])
+    query = {"district": world["north"].pk, "student_group": world["learners"].pk}
+    with django_assert_max_num_queries(23) as few:
+        client.get(pillar_url(world), query)
+    for n in range(15):
+        metric = MetricFactory(plan=world["plan"], pillar=world["metric"].pillar)
+        ReadingFactory(metric=metric, value=n, district=world["north"],
+                       student_group=world["learners"])
+    aggregates.rebuild()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(pillar_url(world), {**query, "q": "x"})
