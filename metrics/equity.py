@@ -97,6 +97,14 @@ def difference(now, before, *, public_view):
     return now.value - before.value
 
 
+def figures(snapshot, metric, *, public_view):
+    """(latest, previous, their change or None) of one snapshot as a page writes them."""
+    snapshot.metric = metric  # one metric object: its plan is read once
+    now = latest(snapshot, public_view=public_view)
+    before = previous(snapshot, public_view=public_view)
+    return now, before, difference(now, before, public_view=public_view)
+
+
 def change_text(metric, size):
     return format_change(size, metric.unit) if size is not None else "—"
 
@@ -159,22 +167,19 @@ def by_group(metric, *, public_view):
         .select_related("student_group")
         .order_by("-student_group__is_total", "student_group__name")
     )
-    for snapshot in snapshots:
-        snapshot.metric = metric  # one metric object: its plan is read once
     total = next((s for s in snapshots if s.student_group.is_total), None)
-    base_now = latest(total, public_view=public_view) if total else NO_FIGURE
-    base_before = previous(total, public_view=public_view) if total else NO_FIGURE
-    rows, figures = [], [base_now, base_before]
+    base_now, base_before, _ = (figures(total, metric, public_view=public_view) if total
+                                else (NO_FIGURE, NO_FIGURE, None))
+    rows, shown_figures = [], []
     for snapshot in snapshots:
-        now = latest(snapshot, public_view=public_view)
-        before = previous(snapshot, public_view=public_view)
-        figures += [now, before]
+        now, before, change = figures(snapshot, metric, public_view=public_view)
+        shown_figures += [now, before]
         gap_now = difference(now, base_now, public_view=public_view)
         gap_before = difference(before, base_before, public_view=public_view)
         row = GroupRow(
             group=snapshot.student_group, latest=now, previous=before,
             period=snapshot.latest_period,
-            change=change_text(metric, difference(now, before, public_view=public_view)),
+            change=change_text(metric, change),
             gap="—" if snapshot is total else change_text(metric, gap_now),
             gap_change="—" if snapshot is total or gap_now is None or gap_before is None
             else change_text(metric, gap_now - gap_before),
@@ -182,7 +187,7 @@ def by_group(metric, *, public_view):
         )
         row.placement, row.needed = _placement(metric, snapshot, now, before)
         rows.append(row)
-    return ByGroup(rows, footnotes(figures))
+    return ByGroup(rows, footnotes(shown_figures))
 
 
 # --- By district --------------------------------------------------------------------
