@@ -57,6 +57,12 @@ SLICES = {
     ("north", "c"): ((1, 5), (2, 5)),  # 5 students: primary
     ("north", "d"): ((7, 35), (7, 35)),  # would reveal C with A, B and All: complementary
     ("north", "other"): ((75, 300), (60, 300)),  # 25.0% from 20.0%: Red
+    # County-wide, the groups the "By student group" view lists: the same cases.
+    (COUNTY, "a"): ((52, 1300), (65, 1300)),  # 4.0% from 5.0%: Green
+    (COUNTY, "b"): ((93, 620), (84, 600)),  # 15.0% from 14.0%: Orange
+    (COUNTY, "c"): ((2, 7), (2, 7)),  # 7 students: primary
+    (COUNTY, "d"): ((10, 73), (9, 73)),  # would reveal C: complementary
+    (COUNTY, "other"): ((100, 400), (80, 400)),  # 25.0% from 20.0%: Red
 }
 
 

@@ -41,6 +41,7 @@ def test_the_rule_finds_every_suppression_case_in_the_demo(demo):
     assert reasons["synthetic-equity-hill/all-students"] == privacy.Reason.PRIMARY
     assert reasons["synthetic-equity-coast/all-students"] == privacy.Reason.UNKNOWN_SIZE
     assert reasons["synthetic-equity-north/synthetic-race-c"] == privacy.Reason.PRIMARY
+    assert reasons["county/synthetic-race-c"] == privacy.Reason.PRIMARY
     assert privacy.Reason.COMPLEMENTARY in reasons.values()
     assert reasons["synthetic-equity-north/synthetic-race-a"] is None  # published
 
