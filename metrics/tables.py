@@ -410,9 +410,11 @@ class DistrictTable(BaseTable):
 
     district = tables.Column(accessor="district__name", verbose_name="District")
     latest = tables.Column(accessor="sort_latest", verbose_name="Latest", empty_values=(),
+                           order_by=("sort_latest", "district__name"),
                            attrs={"td": {"class": "num"}})
     latest_period = tables.Column(verbose_name="Period", default="—")
     change = tables.Column(accessor="sort_change", verbose_name="Change", empty_values=(),
+                           order_by=("sort_change", "district__name"),
                            attrs={"td": {"class": "num"}})
     status = tables.Column(verbose_name="Status", empty_values=())
 
