@@ -174,8 +174,11 @@ def by_group(metric, *, public_view):
     for snapshot in snapshots:
         now, before, change = figures(snapshot, metric, public_view=public_view)
         shown_figures += [now, before]
-        gap_now = difference(now, base_now, public_view=public_view)
-        gap_before = difference(before, base_before, public_view=public_view)
+        # A gap compares figures of the same period only.
+        gap_now = difference(now, base_now, public_view=public_view) if total and (
+            snapshot.latest_period == total.latest_period) else None
+        gap_before = difference(before, base_before, public_view=public_view) if total and (
+            snapshot.previous_period == total.previous_period) else None
         row = GroupRow(
             group=snapshot.student_group, latest=now, previous=before,
             period=snapshot.latest_period,

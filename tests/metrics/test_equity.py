@@ -206,3 +206,10 @@ def test_the_pillar_page_queries_stay_constant_for_a_slice(
     aggregates.rebuild()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(pillar_url(world), {**query, "q": "x"})
+
+
+def test_a_gap_compares_figures_of_the_same_period_only(world):
+    MetricSnapshot.objects.filter(metric=world["metric"], student_group=world["learners"],
+                                  district__is_total=True).update(latest_period="2024-25")
+    learners = equity.by_group(world["metric"], public_view=False).rows[1]
+    assert learners.gap == learners.gap_change == "—"
