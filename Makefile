@@ -33,7 +33,8 @@ setup: install migrate
 	$(BIN)/python manage.py load_plan fixtures/lacoe
 	$(BIN)/python manage.py load_dashboard_scales fixtures/dashboard
 	$(BIN)/python manage.py generate_synthetic --if-missing --slug demo-plan \
-		--name "Demo plan" --metrics 20 --districts 4 --groups 3 --months 36 --rebuild
+		--name "Demo plan" --metrics 20 --districts 4 --groups 3 --months 36 --rebuild \
+		--equity-demo
 
 install: $(STAMP)
 

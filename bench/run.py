@@ -432,13 +432,13 @@ def measure_incremental(metric, label, total_district, total_group):
     figure(f"incremental_rebuild_whole_metric_ms_{label}", 1000 * whole, "ms")
 
 
-def compare(client, small_urls, large_urls, results, args):
+def compare(client, small_urls, large_urls, results, args, pages=PAGES):
     """Each page's time at the large scale against the small, requests of the two
     alternating so that other work on the machine slows both alike: warm (the cached
     parts served) and cold (the cache emptied before each request)."""
     from django.core.cache import cache
 
-    for page in PAGES:
+    for page in pages:
         a, b = results.get((page, "small")), results.get((page, "large"))
         if not a or not b:
             continue
@@ -457,6 +457,22 @@ def compare(client, small_urls, large_urls, results, args):
             f"queries_{page}_equal_across_scales",
             "yes" if same else f"no ({a['queries']} vs {b['queries']})",
         )
+
+
+def measure_by_district(client, plans, args, results):
+    """Issue 16: the metric page's "By district" view (its sortable table and the heat
+    map district x group of the table's page) at both scales: the small plan's metric
+    has no district figure, the large one's 80 districts x 15 groups. Printed as
+    `metric_by_district_*` (and `queries_metric_by_district_*`), with the ratio
+    large/small, requests alternating (compare)."""
+    page = "metric_by_district"
+    urls = {}
+    for scale, plan in plans.items():
+        page_metric, _ = choose_metrics(plan)
+        urls[scale] = {page: f"/plans/{plan.slug}/metrics/{page_metric.code}/?view=districts"}
+        measure_pages(client, urls[scale], scale.label, args, results)
+    small, large = plans
+    compare(client, urls[small], urls[large], results, args, pages=(page,))
 
 
 def measure_pillar_sizes(args, client):
@@ -537,6 +553,8 @@ def main(argv=None):
         _, small_urls = run_scale(small, small_plan, args, results, timings=False)
         client, urls = run_scale(large, large_plan, args, results)
         compare(client, small_urls, urls, results, args)
+        note("the metric page by district")
+        measure_by_district(client, {small: small_plan, large: large_plan}, args, results)
         note("pillar pages of 30 and 300 metrics")
         measure_pillar_sizes(args, client)
         if not args.no_load:

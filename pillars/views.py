@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from metrics import access
+from metrics import access, equity
 from metrics import selectors as metric_selectors
 from metrics.aggregates.queue import UNREACHABLE
 from metrics.filters import MetricSnapshotFilter
@@ -201,7 +201,12 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return metric_selectors.dashboard_rows().filter(metric__pillar=self.pillar)
+        # One district's or student group's rows when the filter asks (issue 16).
+        district, group = (equity.chosen_id(self.request.GET.get(name))
+                           for name in ("district", "student_group"))
+        rows = (equity.slice_rows(district_id=district, group_id=group) if district or group
+                else metric_selectors.dashboard_rows())
+        return rows.filter(metric__pillar=self.pillar)
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)

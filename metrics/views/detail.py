@@ -11,6 +11,7 @@ from .. import access, selectors
 from ..dashboard import metric_grid
 from ..forms import ReadingSliceForm
 from ..tables import HistoryTable, ReadingTable
+from .equity import equity_context
 
 READINGS_PER_PAGE = 50
 
@@ -40,4 +41,5 @@ def metric_detail(request, plan, code):
         if snapshot and snapshot.series else None,
         "state": selectors.aggregate_state(),
         "dashboard": metric_grid(metric, snapshot),
+        **equity_context(request, metric, public_view=False),
     })
