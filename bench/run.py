@@ -475,6 +475,39 @@ def measure_by_district(client, plans, args, results):
     compare(client, urls[small], urls[large], results, args, pages=(page,))
 
 
+def measure_public_metric_page(plans, args, results):
+    """Issue 17: the metric page as a signed-out visitor of a public plan gets it (the
+    public view: published county-wide figures, its trend and Dashboard placement), at
+    the small and the large scale: queries and time ratio, as the staff pages. The
+    publication worker (issue 16) decides each figure; here the page metric's figures
+    are marked published as it would, so the page shows them. Each plan is made public
+    for the measurement only."""
+    from django.test import Client
+
+    from metrics.models import MetricSnapshot, Publication, Reading
+
+    client = Client(raise_request_exception=False)
+    urls = {}
+    try:
+        for scale, plan in plans.items():
+            plan.is_public = True
+            plan.save(update_fields=["is_public"])
+            metric, _ = choose_metrics(plan)
+            Reading.objects.filter(metric=metric).update(publication=Publication.PUBLISHED)
+            MetricSnapshot.objects.filter(metric=metric).update(
+                latest_publication=Publication.PUBLISHED,
+                previous_publication=Publication.PUBLISHED)
+            urls[scale] = {"public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/"}
+            note(f"public metric page, {scale.label}")
+            measure_pages(client, urls[scale], scale.label, args, results)
+        small, large = urls
+        compare(client, urls[small], urls[large], results, args, pages=("public_metric_page",))
+    finally:
+        for plan in plans.values():
+            plan.is_public = False
+            plan.save(update_fields=["is_public"])
+
+
 def measure_pillar_sizes(args, client):
     """Issue 12: the page of a 300-metric pillar against a 30-metric one, requests
     alternating; warm and cold."""
@@ -555,6 +588,7 @@ def main(argv=None):
         compare(client, small_urls, urls, results, args)
         note("the metric page by district")
         measure_by_district(client, {small: small_plan, large: large_plan}, args, results)
+        measure_public_metric_page({small: small_plan, large: large_plan}, args, results)
         note("pillar pages of 30 and 300 metrics")
         measure_pillar_sizes(args, client)
         if not args.no_load:

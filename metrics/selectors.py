@@ -66,12 +66,13 @@ def pillar_status_counts(pillar):
     )
 
 
-def furthest_behind(pillar, limit):
+def furthest_behind(pillar, limit, *, within=None):
     """The pillar's rows with a progress toward target, at most `limit` of them, those
-    furthest behind the progress expected by now; in outline order."""
+    furthest behind the progress expected by now; in outline order. `within`: the
+    snapshots to choose among (every one by default; the public view's are fewer)."""
     behind = (
-        MetricSnapshot.objects.filter(is_county_wide=True, metric__pillar=pillar,
-                                      progress__isnull=False)
+        (MetricSnapshot.objects.all() if within is None else within)
+        .filter(is_county_wide=True, metric__pillar=pillar, progress__isnull=False)
         .annotate(shortfall=Coalesce(F("expected"), 0.0) - F("progress"))
         .order_by("-shortfall", "metric__name").values("pk")[:limit]
     )
@@ -386,14 +387,17 @@ def pillars_last_approved(plan):
     )
 
 
-def latest_approved_period(plan, pillar=None):
+def latest_approved_period(plan, pillar=None, *, metrics=None):
     """The newest period of `plan`'s (or `pillar`'s) approved county-wide figures,
     "2023-24", or None; one query. Of periods ending the same day the shortest (the
-    later start) is the newer, as the rebuild orders readings."""
+    later start) is the newer, as the rebuild orders readings. `metrics`: only these
+    (the public view's)."""
     rows = MetricSnapshot.objects.county_wide().filter(
         metric__plan=plan, latest_period_end__isnull=False)
     if pillar is not None:
         rows = rows.filter(metric__pillar=pillar)
+    if metrics is not None:
+        rows = rows.filter(metric__in=metrics)
     newest = rows.order_by("-latest_period_end").values("latest_period_end")[:1]
     periods = set(rows.filter(latest_period_end=Subquery(newest))
                   .values_list("latest_period", flat=True).distinct())

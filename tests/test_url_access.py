@@ -73,6 +73,7 @@ def _url(name, w):
         "metrics:restore": [w["reading"], w["history"]],
         "metrics:evidence": [w["reading"]],
         "metrics:metric": [plan, w["metric"]],
+        "metrics:public_csv": [plan, w["metric"]],
         "metrics:bulk_entry": [plan],
         "metrics:enter": [plan, w["metric"]],
         "metrics:target": [plan, w["metric"]],
@@ -123,6 +124,8 @@ EXPECTED = {
                               *READ_ONLY),
     "pillars:pillar": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:metric": _row(EVERY_STAFF_ROLE, *READ_ONLY),
+    # The plan is not public: signed out, sign in; staff get the file the public would.
+    "metrics:public_csv": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:my_updates": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:approvals": _row("login 403 403 200 403 403 200",
                               "login 403 403 200 403 403 200", "405", "405"),
