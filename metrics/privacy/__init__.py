@@ -136,6 +136,22 @@ def footnote(reason, threshold):
            f"fewer than {threshold} students."
 
 
+# The stored decisions (metrics.models.Publication) are the reasons' values and these two.
+PUBLISHED = "published"
+UNDECIDED = "undecided"
+
+
+def publication_footnote(publication, threshold):
+    """The footnote of a stored decision: "" when published; until the worker has decided,
+    the figure is not published either (fail closed)."""
+    if publication == PUBLISHED:
+        return ""
+    if publication == UNDECIDED:
+        return f"{MARK} Not published yet: the figure is new or changed, and the check that " \
+               "protects student privacy has not run on it yet."
+    return footnote(Reason(publication), threshold)
+
+
 def public_text(decision, text):
     """The figure as published: its text, or the mark (never 0, never blank)."""
     return text if decision.published else MARK
