@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from metrics import aggregates
+from metrics import aggregates, tasks
 from metrics.models import MetricSnapshot, Publication, Reading, StudentGroup
 from metrics.privacy.decide import decide
 from metrics.services import reading_approve, reading_record
@@ -73,13 +73,18 @@ def test_an_approval_is_undecided_until_the_incremental_rebuild_decides_it(table
     assert (snap.latest_value, snap.latest_publication) == (Decimal("90"), P)
 
 
-def test_the_queued_task_decides_on_commit(table, users, django_capture_on_commit_callbacks):
-    """Eager Celery (no REDIS_URL): the commit's task rebuilds and decides."""
+def test_the_queued_task_and_the_nightly_one_decide(table):
+    """The tasks themselves (what a worker, or eager Celery on commit, runs)."""
     metric, districts = table
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         reading_record(metric=metric, period=YEAR, district=districts["large"], value=None,
                        numerator=251, denominator=500, approve=True)
+    assert publications(metric)["large"] == Publication.UNDECIDED
+    tasks.rebuild_pending()
     assert publications(metric)["large"] == P
+    assert publications(metric)["tiny"] == PRIMARY
+    Reading.objects.filter(metric=metric).update(publication=Publication.UNDECIDED)
+    tasks.rebuild_all()
     assert publications(metric)["tiny"] == PRIMARY
 
 
