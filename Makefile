@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/privacy_bench.py
 
 lint: install
 	$(BIN)/ruff check .

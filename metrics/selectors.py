@@ -334,7 +334,7 @@ def approved_district_readings(pairs):
         )
         .select_related("district")
         .only("id", "metric_id", "period", "approved_value", "approved_qualifier",
-              "value", "numerator", "denominator", "district__name")
+              "value", "numerator", "denominator", "publication", "district__name")
         .order_by("metric_id", "-approved_value", "district__name")
     )
 

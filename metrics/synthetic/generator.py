@@ -152,7 +152,7 @@ def generate(
             cursor.execute(f"ANALYZE {connection.ops.quote_name(Reading._meta.db_table)}")
     if rebuild:
         log("rebuilding the aggregates")
-        aggregates.rebuild()
+        aggregates.rebuild_all()
     return Result(plan, len(made), count, time.perf_counter() - clock)
 
 
