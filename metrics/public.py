@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
 from . import access, privacy
+from .language import with_translations
 from .models import Metric, MetricSnapshot, Publication, Reading, Status
 from .selectors import county_wide_readings, dashboard_rows
 from .status import rollup_status
@@ -168,6 +169,6 @@ def csv_readings(metric):
         Reading.objects.filter(metric=metric, approved_value__isnull=False)
         .select_related("district", "student_group")
         .only("period", "period_end", "approved_value", "approved_qualifier", "publication",
-              "district__name", "student_group__name")
+              *with_translations("district__name", "student_group__name"))
         .order_by("period_end", "period_start", "district__name", "student_group__name", "pk")
     )

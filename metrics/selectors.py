@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import access
 from .history import metric_history  # noqa: F401 - pages read it from here
+from .language import with_translations
 from .models import (
     AggregateState,
     District,
@@ -334,7 +335,8 @@ def approved_district_readings(pairs):
         )
         .select_related("district")
         .only("id", "metric_id", "period", "approved_value", "approved_qualifier",
-              "value", "numerator", "denominator", "publication", "district__name")
+              "value", "numerator", "denominator", "publication",
+              *with_translations("district__name"))
         .order_by("metric_id", "-approved_value", "district__name")
     )
 

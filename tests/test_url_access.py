@@ -83,6 +83,7 @@ def _url(name, w):
         "reports:report": [plan, year],
         "reports:export": [plan, year],
         "reports:highlights": [plan, year],
+        "reports:translations": [plan],
         "reports:highlight_intro": [plan, year],
         "reports:highlight_pillar": [plan, year, w["pillar"]],
         "reports:job": [w["job"]],
@@ -155,6 +156,8 @@ EXPECTED = {
     "reports:export": _row("login 403 403 403 200 200 200", "login 403 403 403 200 200 200",
                            "405", "405"),
     "reports:highlights": _row("login 403 403 403 403 200 200", *READ_ONLY),
+    # What of the plan's content has no Spanish version: administrators only.
+    "reports:translations": _row("login 403 403 403 403 403 200", *READ_ONLY),
     "reports:highlight_intro": _row("login 403 403 403 403 200 200",
                                     "login 403 403 403 403 redirect redirect", "405", "405"),
     "reports:highlight_pillar": _row("login 403 403 403 403 200 200",
