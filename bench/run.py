@@ -475,6 +475,15 @@ def measure_by_district(client, plans, args, results):
     compare(client, urls[small], urls[large], results, args, pages=(page,))
 
 
+def reload_status(client, url, label):
+    """What a browser's reload of an unchanged page gets: 304 when it sends the ETag it
+    was given (pillars/page_cache.py), with the aim."""
+    first = client.get(url)
+    etag = first.get("ETag")
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag) if etag else first
+    figure(f"public_metric_page_reload_status_{label}", again.status_code, "(aim: 304)")
+
+
 def measure_public_metric_page(plans, args, results):
     """Issue 17: the metric page as a signed-out visitor of a public plan gets it (the
     public view: published county-wide figures, its trend and Dashboard placement), at
@@ -497,11 +506,18 @@ def measure_public_metric_page(plans, args, results):
             MetricSnapshot.objects.filter(metric=metric).update(
                 latest_publication=Publication.PUBLISHED,
                 previous_publication=Publication.PUBLISHED)
-            urls[scale] = {"public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/"}
-            note(f"public metric page, {scale.label}")
+            # The API's readings endpoint without a token (the public plan's published
+            # figures, one page) beside the page (issue 17).
+            urls[scale] = {
+                "public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/",
+                "api_readings": f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}",
+            }
+            note(f"public metric page and API readings, {scale.label}")
             measure_pages(client, urls[scale], scale.label, args, results)
+            reload_status(client, urls[scale]["public_metric_page"], scale.label)
         small, large = urls
-        compare(client, urls[small], urls[large], results, args, pages=("public_metric_page",))
+        compare(client, urls[small], urls[large], results, args,
+                pages=("public_metric_page", "api_readings"))
     finally:
         for plan in plans.values():
             plan.is_public = False
