@@ -510,7 +510,9 @@ def measure_public_metric_page(plans, args, results):
             # figures, one page) beside the page (issue 17).
             urls[scale] = {
                 "public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/",
-                "api_readings": f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}",
+                # One page of the same size at both scales (the small metric has 36).
+                "api_readings": f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}"
+                                "&page_size=30",
             }
             note(f"public metric page and API readings, {scale.label}")
             measure_pages(client, urls[scale], scale.label, args, results)
