@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404
 from . import access, privacy
 from .language import with_translations
 from .models import Metric, MetricSnapshot, Publication, Reading, Status
-from .selectors import county_wide_readings, dashboard_rows
+from .selectors import county_wide_readings, dashboard_rows, headline_rows
 from .status import rollup_status
 
 PUBLISHED = Publication.PUBLISHED
@@ -75,6 +75,13 @@ def public_dashboard_rows(plan):
     """The county-wide snapshot rows of the plan's public metrics."""
     return dashboard_rows().filter(
         metric__in=access.public_metrics(Metric.objects.filter(plan=plan)))
+
+
+def public_headline_rows(plan):
+    """The plan's headline callouts as the public home page shows them: its public
+    metrics only, each figure through the publication rule (public_row)."""
+    return public_rows(
+        [row for row in headline_rows(plan) if not row.metric.public_hidden], plan)
 
 
 def published_snapshots():

@@ -17,6 +17,8 @@ from metrics import access, equity
 from metrics import selectors as metric_selectors
 from metrics.aggregates.queue import UNREACHABLE
 from metrics.filters import MetricSnapshotFilter
+from metrics.public import footnotes as figure_footnotes
+from metrics.public import public_headline_rows
 from metrics.status import change_summary, coverage, plan_life
 from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
@@ -95,7 +97,9 @@ def home(request):
     context = {"plan": plan, "other_plans": selectors.other_plans(plan)}
     if plan is not None:
         context["opens_plan"] = access.opens_plan_pages(request.user, plan)
-        headlines = metric_selectors.headline_rows(plan)
+        # The published report: through the publication rule, whoever reads it (issue 17).
+        headlines = public_headline_rows(plan)
+        context["footnotes"] = figure_footnotes(headlines)
         context["pillars"] = [
             (pillar, [row for row in headlines if row.metric.pillar_id == pillar.pk])
             for pillar in plan.pillars.all()

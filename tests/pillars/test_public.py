@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics.aggregates import rebuild
+from metrics.aggregates import rebuild, rebuild_all
 from metrics.models import MetricSnapshot, Publication
 from metrics.privacy import MARK
 from metrics.public import UNDECIDED_FOOTNOTE
@@ -243,3 +243,22 @@ def test_public_query_counts_do_not_grow_with_metrics_or_readings(
     with django_assert_max_num_queries(17):
         cache.clear()
         client.get(urls[page])
+
+
+def test_the_home_page_shows_headlines_through_the_publication_rule(client, public_plan):
+    # The home page is the published report for everyone: a held-back metric is not on it
+    # and a figure the rule withholds is "*" with its footnote, signed in or not.
+    shown = public_plan["shown"]
+    shown.is_headline, shown.headline_label, shown.headline_order = True, "Shown callout", 1
+    shown.save()
+    rebuild_all()
+    page = client.get("/").content.decode()
+    assert "Shown callout" in page
+    MetricSnapshot.objects.filter(metric=shown).update(latest_publication="primary")
+    cache.clear()
+    page = client.get("/").content.decode()
+    assert "Shown callout" in page and "Fewer than" in page
+    shown.public_hidden = True
+    shown.save()
+    cache.clear()
+    assert "Shown callout" not in client.get("/").content.decode()
