@@ -5,7 +5,6 @@ this module reads only the reports app's own models itself. The report uses appr
 values only; a school year is a metrics.periods.Period (1 July to 30 June).
 """
 
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -91,8 +90,8 @@ def highlights_without_spanish(plan):
     """[translated_content.Missing] for each highlight of `plan` with an English text and
     no Spanish version, year by year, the introduction first."""
     rows = []
-    for h in (Highlight.objects.filter(plan=plan).select_related("pillar")
-              .order_by("school_year", F("pillar__order").asc(nulls_first=True))):
+    written = Highlight.objects.filter(plan=plan).select_related("pillar")
+    for h in sorted(written, key=lambda h: (h.school_year, h.pillar.order if h.pillar else 0)):
         if (h.body_en or "").strip() and not (h.body_es or "").strip():
             where = f"Pillar {h.pillar.order}" if h.pillar else "Introduction"
             rows.append(Missing("Highlights", f"{h.school_year}, {where}", "body", h.body_en,
