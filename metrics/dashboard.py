@@ -56,8 +56,8 @@ MAX_DECIMALS = 2
 MAX_FIGURES = 100_000
 
 
-def level_word(name):
-    """A level, colour or unit name of a scale in the page's language."""
+def dashboard_word(name):
+    """A scale's level, colour, indicator or unit name in the page's language."""
     return WORDS.get(name, name) if name else name
 
 
@@ -75,15 +75,15 @@ class Placement:
     # The names in the page's language; `status`, `change` and `colour` stay the scale's.
     @property
     def status_word(self):
-        return level_word(self.status)
+        return dashboard_word(self.status)
 
     @property
     def change_word(self):
-        return level_word(self.change)
+        return dashboard_word(self.change)
 
     @property
     def colour_word(self):
-        return level_word(self.colour)
+        return dashboard_word(self.colour)
 
 
 @dataclass(frozen=True)
@@ -232,8 +232,8 @@ def describe_needed(scale, needed, current):
     case = "hold" if needed.change == 0 else "must" if (needed.change < 0) == lower else "may"
     return NEEDED_SENTENCES[case, lower] % {
         "value": f"{needed.value}{scale.value_suffix}",
-        "colour": level_word(needed.colour),
-        "size": f"{abs(needed.change)} {level_word(scale.change_unit)}",
+        "colour": dashboard_word(needed.colour),
+        "size": f"{abs(needed.change)} {dashboard_word(scale.change_unit)}",
         "current": f"{round_figure(scale, current)}{scale.value_suffix}",
     }
 
@@ -253,12 +253,13 @@ def grid(scale, placement):
     `placement` sits in it, in the published order."""
     def cell(r, c):
         colour = scale.colours[r][c]
-        return {"colour": level_word(colour), "css": f"dash-{colour.lower()}",
+        return {"colour": dashboard_word(colour), "css": f"dash-{colour.lower()}",
                 "placed": placement is not None and (r, c) == (placement.row, placement.column)}
     return {
-        "columns": [{"name": level_word(lv["name"]), "range": describe_range(lv)}
+        "columns": [{"name": dashboard_word(lv["name"]), "range": describe_range(lv)}
                     for lv in scale.change_levels],
-        "rows": [{"name": level_word(lv["name"]), "range": describe_range(lv, scale.value_suffix),
+        "rows": [{"name": dashboard_word(lv["name"]),
+                  "range": describe_range(lv, scale.value_suffix),
                   "cells": [cell(r, c) for c in range(SIZE)]}
                  for r, lv in enumerate(scale.status_levels)],
     }
@@ -281,10 +282,12 @@ def metric_grid(metric, snapshot, target_colour="Green"):
     needed = change_needed(scale, current, target_colour) if current is not None else None
     return {
         "scale": scale,
+        "indicator": dashboard_word(scale.indicator),
+        "change_unit": dashboard_word(scale.change_unit),
         "placement": placement,
         "grid": grid(scale, placement),
         "needed": describe_needed(scale, needed, current) if current is not None else "",
-        "target_colour": level_word(target_colour),
+        "target_colour": dashboard_word(target_colour),
     }
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import privacy
 from .dashboard import _a_year_apart as a_year_apart
-from .dashboard import change_needed, describe_needed, level_word, place
+from .dashboard import change_needed, dashboard_word, describe_needed, place
 from .models import MetricSnapshot, PendingRebuild, Publication
 from .units import format_change
 
@@ -248,7 +248,7 @@ def bands(metric, values):
             placed = place(scale, value, None, n=None)
             if placed.row is None:
                 return None, gettext("outside the scale")
-            return rank[placed.row], level_word(placed.status)
+            return rank[placed.row], dashboard_word(placed.status)
         return by_level
     shown_values = [v for v in values if v is not None]
     low = min(shown_values, default=Decimal(0))
