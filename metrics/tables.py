@@ -186,13 +186,7 @@ class ReadingTable(BaseTable):
     student_group = tables.Column(verbose_name=_("Student group"))
     sources = tables.TemplateColumn(
         verbose_name=_("Source and evidence"), accessor="source_text", empty_values=(),
-        template_code=(
-            '{% load i18n %}{% if record.source_text %}<q>{{ record.source_text }}</q>{% endif %}'
-            '{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
-            'rel="noopener noreferrer">{% translate "evidence link" %}</a>{% endif %}'
-            '{% if record.evidence_file %} <a href="{% url "metrics:evidence" record.pk %}">'
-            '{% translate "evidence file" %}</a>{% endif %}'
-        ),
+        template_name="metrics/_reading_sources.html",
     )
     note = tables.Column(verbose_name=_("Note"), default="")
 
@@ -234,30 +228,12 @@ class HistoryTable(BaseTable):
                                  format="j M Y, H:i")
     who = tables.Column(accessor="record__history_user", verbose_name=_("Who"),
                         default=_("system"))
-    what = tables.TemplateColumn(
-        verbose_name=_("What"), accessor="kind", template_code=(
-            '{% load i18n %}{{ record.type }} {% if record.kind == "reading" %}{% blocktranslate '
-            'with period=record.record.period %}reading {{ period }}{% endblocktranslate %}'
-            '{% else %}{% translate "metric" %}{% endif %}'
-        ),
-    )
-    changes = tables.TemplateColumn(
-        verbose_name=_("Change (old → new)"), empty_values=(), template_code=(
-            '{% load i18n %}<ul class="history-changes">{% for name, old, new in record.changes %}'
-            '<li>{{ name }}: {{ old|default_if_none:"—" }} → {{ new|default_if_none:"—" }}</li>'
-            '{% empty %}<li>{% translate "no field changed" %}</li>{% endfor %}</ul>'
-        ),
-    )
-    restore = tables.TemplateColumn(
-        verbose_name=_("Restore"), accessor="record", template_code=(
-            '{% load i18n %}{% if record.restorable %}<form method="post" action="{% url '
-            '\'metrics:restore\' record.record.id record.record.history_id %}">{% csrf_token %}'
-            '<button type="submit" class="link-button link-dark">{% blocktranslate with value='
-            'record.record.value|floatformat:"-4" period=record.record.period %}Restore {{ value }}'
-            '<span class="visually-hidden"> for {{ period }}</span>{% endblocktranslate %}'
-            '</button></form>{% endif %}'
-        ),
-    )
+    what = tables.TemplateColumn(verbose_name=_("What"), accessor="kind",
+                                 template_name="metrics/_history_what.html")
+    changes = tables.TemplateColumn(verbose_name=_("Change (old → new)"), empty_values=(),
+                                    template_name="metrics/_history_changes.html")
+    restore = tables.TemplateColumn(verbose_name=_("Restore"), accessor="record",
+                                    template_name="metrics/_history_restore.html")
 
     class Meta(BaseTable.Meta):
         orderable = False
