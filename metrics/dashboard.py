@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from .periods import Period
 
@@ -31,9 +32,33 @@ from .periods import Period
 COLOURS = ("Blue", "Green", "Yellow", "Orange", "Red")
 LOWER_IS_BETTER = "lower"  # Metric Direction value (metrics.models.metric.Direction.LOWER)
 SIZE = 5
+# The Dashboard's words as the page shows them: the level and colour names of our scales
+# (fixtures/dashboard/) and the colours, which stay English in the data (scale.colours,
+# CSS classes). The Spanish follows CDE's Dashboard in Spanish (caschooldashboard.org,
+# "Español"), as gathered in the Spanish dimensions file of issue 18; a name we do not
+# know is shown as the scale writes it.
+WORDS = {
+    "Blue": gettext_lazy("Blue"), "Green": gettext_lazy("Green"),
+    "Yellow": gettext_lazy("Yellow"), "Orange": gettext_lazy("Orange"),
+    "Red": gettext_lazy("Red"),
+    "Very Low": gettext_lazy("Very Low"), "Low": gettext_lazy("Low"),
+    "Medium": gettext_lazy("Medium"), "High": gettext_lazy("High"),
+    "Very High": gettext_lazy("Very High"),
+    "Increased Significantly": gettext_lazy("Increased Significantly"),
+    "Increased": gettext_lazy("Increased"), "Maintained": gettext_lazy("Maintained"),
+    "Declined": gettext_lazy("Declined"),
+    "Declined Significantly": gettext_lazy("Declined Significantly"),
+    "Chronic Absenteeism Indicator": gettext_lazy("Chronic Absenteeism Indicator"),
+    "percentage points": gettext_lazy("percentage points"),
+}
 # change_needed tries every rounded figure of a scale's range: a bound on how many.
 MAX_DECIMALS = 2
 MAX_FIGURES = 100_000
+
+
+def dashboard_word(name):
+    """A scale's level, colour, indicator or unit name in the page's language."""
+    return WORDS.get(name, name) if name else name
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,19 @@ class Placement:
     change_value: Decimal | None = None  # rounded
     row: int | None = None  # grid position, in the published order
     column: int | None = None
+
+    # The names in the page's language; `status`, `change` and `colour` stay the scale's.
+    @property
+    def status_word(self):
+        return dashboard_word(self.status)
+
+    @property
+    def change_word(self):
+        return dashboard_word(self.change)
+
+    @property
+    def colour_word(self):
+        return dashboard_word(self.colour)
 
 
 @dataclass(frozen=True)
@@ -84,21 +122,23 @@ def place(scale, current, previous, n):
     `n` is the number of students behind the current figure (None: not recorded).
     """
     if current is None:
-        return Placement(None, None, None, "No current-year figure.")
+        return Placement(None, None, None, gettext("No current-year figure."))
     status_value = round_figure(scale, current)
     row = _level_index(scale.status_levels, status_value)
     if row is None:
-        return Placement(None, None, None, f"{status_value}{scale.value_suffix} is outside "
-                                           f"the scale's levels.", status_value)
+        return Placement(None, None, None, gettext(
+            "%(value)s is outside the scale's levels.") % {
+                "value": f"{status_value}{scale.value_suffix}"}, status_value)
     placed = Placement(scale.status_levels[row]["name"], None, None, "", status_value, row=row)
     if previous is None:
-        return replace(placed, reason="No prior-year figure: the Dashboard gives no colour "
-                                      "without a Change.")
+        return replace(placed, reason=gettext("No prior-year figure: the Dashboard gives no "
+                                              "colour without a Change."))
     change_value = round_figure(scale, Decimal(str(current)) - Decimal(str(previous)))
     column = _level_index(scale.change_levels, change_value)
     if column is None:
         return replace(placed, change_value=change_value,
-                       reason=f"A change of {change_value} is outside the scale's levels.")
+                       reason=gettext("A change of %(change)s is outside the scale's "
+                                      "levels.") % {"change": change_value})
     placed = replace(placed, change=scale.change_levels[column]["name"],
                      change_value=change_value, column=column)
     if reason := _why_no_colour(scale, n):
@@ -109,14 +149,17 @@ def place(scale, current, previous, n):
 def _why_no_colour(scale, n):
     """The Dashboard's rules on the number of students, or "" when a colour is given."""
     if n is None:
-        return (f"The number of students is not recorded: the Dashboard gives a colour only "
-                f"from {scale.min_n} students.")
-    if n < scale.min_n:
-        return f"Too few students ({n}): the Dashboard gives a colour only from {scale.min_n}."
-    if scale.small_n and n < scale.small_n:
-        return (f"Fewer than {scale.small_n} students ({n}): the Dashboard uses its "
-                f"small-population grid, not reproduced here.")
-    return ""
+        text = gettext("The number of students is not recorded: the Dashboard gives a colour "
+                       "only from %(min_n)s students.")
+    elif n < scale.min_n:
+        text = gettext("Too few students (%(n)s): the Dashboard gives a colour only from "
+                       "%(min_n)s.")
+    elif scale.small_n and n < scale.small_n:
+        text = gettext("Fewer than %(small_n)s students (%(n)s): the Dashboard uses its "
+                       "small-population grid, not reproduced here.")
+    else:
+        return ""
+    return text % {"n": n, "min_n": scale.min_n, "small_n": scale.small_n}
 
 
 def _candidates(scale):
@@ -158,31 +201,51 @@ def _colour_at(scale, value, previous):
     return None if row is None or column is None else scale.colours[row][column]
 
 
+# describe_needed's sentences, whole (never put together from pieces), by case and by
+# whether lower is better.
+NEEDED_SENTENCES = {
+    ("hold", True): gettext_lazy(
+        "Hold at %(value)s or lower next year for %(colour)s or better."),
+    ("hold", False): gettext_lazy(
+        "Hold at %(value)s or higher next year for %(colour)s or better."),
+    ("must", True): gettext_lazy(
+        "Fall by at least %(size)s next year, from %(current)s to %(value)s or lower, for "
+        "%(colour)s or better."),
+    ("must", False): gettext_lazy(
+        "Rise by at least %(size)s next year, from %(current)s to %(value)s or higher, for "
+        "%(colour)s or better."),
+    ("may", True): gettext_lazy(
+        "It may rise by up to %(size)s next year, to %(value)s or lower, and still be "
+        "%(colour)s or better."),
+    ("may", False): gettext_lazy(
+        "It may fall by up to %(size)s next year, to %(value)s or higher, and still be "
+        "%(colour)s or better."),
+}
+
+
 def describe_needed(scale, needed, current):
     """The sentence after "Change needed to reach Green:" on the metric page."""
     if needed is None:
-        return "No figure next year would reach that colour."
+        return gettext("No figure next year would reach that colour.")
     lower = scale.direction == LOWER_IS_BETTER
-    value = f"{needed.value}{scale.value_suffix} {'or lower' if lower else 'or higher'}"
-    goal = f"{needed.colour} or better"
-    size = f"{abs(needed.change)} {scale.change_unit}"
-    if needed.change == 0:
-        return f"Hold at {value} next year for {goal}."
-    if (needed.change < 0) == lower:  # it has to move the better way
-        return (f"{'Fall' if lower else 'Rise'} by at least {size} next year, from "
-                f"{round_figure(scale, current)}{scale.value_suffix} to {value}, for {goal}.")
-    return (f"It may {'rise' if lower else 'fall'} by up to {size} next year, to {value}, "
-            f"and still be {goal}.")
+    # "must": it has to move the better way; "may": it has room to move the worse way.
+    case = "hold" if needed.change == 0 else "must" if (needed.change < 0) == lower else "may"
+    return NEEDED_SENTENCES[case, lower] % {
+        "value": f"{needed.value}{scale.value_suffix}",
+        "colour": dashboard_word(needed.colour),
+        "size": f"{abs(needed.change)} {dashboard_word(scale.change_unit)}",
+        "current": f"{round_figure(scale, current)}{scale.value_suffix}",
+    }
 
 
 def describe_range(level, suffix=""):
     """A level's range in the published words: "2.6% to 5.0%", "2.5% or less"."""
     low, high = _bound(level, "min"), _bound(level, "max")
     if low is None:
-        return f"{high}{suffix} or less"
+        return gettext("%(high)s or less") % {"high": f"{high}{suffix}"}
     if high is None:
-        return f"{low}{suffix} or more"
-    return f"{low}{suffix} to {high}{suffix}"
+        return gettext("%(low)s or more") % {"low": f"{low}{suffix}"}
+    return gettext("%(low)s to %(high)s") % {"low": f"{low}{suffix}", "high": f"{high}{suffix}"}
 
 
 def grid(scale, placement):
@@ -190,12 +253,13 @@ def grid(scale, placement):
     `placement` sits in it, in the published order."""
     def cell(r, c):
         colour = scale.colours[r][c]
-        return {"colour": colour, "css": f"dash-{colour.lower()}",
+        return {"colour": dashboard_word(colour), "css": f"dash-{colour.lower()}",
                 "placed": placement is not None and (r, c) == (placement.row, placement.column)}
     return {
-        "columns": [{"name": lv["name"], "range": describe_range(lv)}
+        "columns": [{"name": dashboard_word(lv["name"]), "range": describe_range(lv)}
                     for lv in scale.change_levels],
-        "rows": [{"name": lv["name"], "range": describe_range(lv, scale.value_suffix),
+        "rows": [{"name": dashboard_word(lv["name"]),
+                  "range": describe_range(lv, scale.value_suffix),
                   "cells": [cell(r, c) for c in range(SIZE)]}
                  for r, lv in enumerate(scale.status_levels)],
     }
@@ -218,10 +282,12 @@ def metric_grid(metric, snapshot, target_colour="Green"):
     needed = change_needed(scale, current, target_colour) if current is not None else None
     return {
         "scale": scale,
+        "indicator": dashboard_word(scale.indicator),
+        "change_unit": dashboard_word(scale.change_unit),
         "placement": placement,
         "grid": grid(scale, placement),
         "needed": describe_needed(scale, needed, current) if current is not None else "",
-        "target_colour": target_colour,
+        "target_colour": dashboard_word(target_colour),
     }
 
 

@@ -17,19 +17,23 @@ from decimal import Decimal
 
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from . import privacy
 from .dashboard import _a_year_apart as a_year_apart
-from .dashboard import change_needed, describe_needed, place
+from .dashboard import change_needed, dashboard_word, describe_needed, place
 from .models import MetricSnapshot, PendingRebuild, Publication
 from .units import format_change
 
 # What the mark of a figure the worker has not judged yet says (Publication.UNDECIDED):
-# public paths fail closed until it has (metrics.models.reading.Publication).
-UNDECIDED_NOTE = (f"{privacy.MARK} Not published yet: the privacy check of this figure "
-                  "has not run since it was approved.")
+# public paths fail closed until it has (metrics.models.reading.Publication). English
+# here (one constant to compare), in the page's language where written (note_for).
+UNDECIDED_NOTE = gettext_noop("* Not published yet: the privacy check of this figure has "
+                              "not run since it was approved.")  # "*" is privacy.MARK
 BANDS = 5
-BAND_WORDS = ("Lowest fifth", "Second fifth", "Middle fifth", "Fourth fifth", "Highest fifth")
+BAND_WORDS = (_("Lowest fifth"), _("Second fifth"), _("Middle fifth"), _("Fourth fifth"),
+              _("Highest fifth"))
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ NO_FIGURE = Shown(None, "—", published=False)
 def note_for(publication, threshold):
     """The footnote of a figure the rule did not publish, in the rule's own words."""
     if publication == Publication.UNDECIDED:
-        return UNDECIDED_NOTE
+        return gettext(UNDECIDED_NOTE)
     return privacy.footnote(privacy.Reason(publication), threshold)
 
 
@@ -74,7 +78,7 @@ def shown(metric, value, qualifier, publication, *, public_view):
     note = note_for(publication, metric.plan.suppression_threshold)
     if public_view:
         return Shown(None, privacy.MARK, False, note=note)
-    return Shown(value, metric.format(value, qualifier), False, privacy.STAFF_LABEL, note)
+    return Shown(value, metric.format(value, qualifier), False, privacy.staff_label(), note)
 
 
 def latest(snapshot, *, public_view):
@@ -243,8 +247,8 @@ def bands(metric, values):
         def by_level(value):
             placed = place(scale, value, None, n=None)
             if placed.row is None:
-                return None, "outside the scale"
-            return rank[placed.row], placed.status
+                return None, gettext("outside the scale")
+            return rank[placed.row], dashboard_word(placed.status)
         return by_level
     shown_values = [v for v in values if v is not None]
     low = min(shown_values, default=Decimal(0))
@@ -286,8 +290,8 @@ def heat_map(metric, districts, *, public_view):
         for group_id in groups:
             figure = cells.get((district.pk, group_id), NO_FIGURE)
             if figure.value is None:
-                row.append(HeatCell(figure, None, "no figure" if figure is NO_FIGURE
-                                    else "not published"))
+                row.append(HeatCell(figure, None, gettext("no figure") if figure is NO_FIGURE
+                                    else gettext("not published")))
             else:
                 row.append(HeatCell(figure, *band_of(figure.value)))
         rows.append((district, row))

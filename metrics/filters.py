@@ -3,6 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pillars.models import Pillar, StrategicPlan
 
@@ -25,42 +26,42 @@ from .units import Unit
 class MetricSnapshotFilter(django_filters.FilterSet):
     """Filters of a pillar's metric table; labels written for people."""
 
-    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
-    status = django_filters.ChoiceFilter(label="Status", choices=Status.choices,
-                                         empty_label="Any status")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices,
+                                         empty_label=_("Any status"))
     # Choices from the pillar's structure, which the page has loaded already.
     priority_area = django_filters.ChoiceFilter(
-        label="Priority area", field_name="metric__priority_area", choices=[],
-        empty_label="Any priority area",
+        label=_("Priority area"), field_name="metric__priority_area", choices=[],
+        empty_label=_("Any priority area"),
     )
     goal = django_filters.ChoiceFilter(
-        label="Goal", field_name="metric__goal", choices=[], empty_label="Any goal",
+        label=_("Goal"), field_name="metric__goal", choices=[], empty_label=_("Any goal"),
     )
     level = django_filters.ChoiceFilter(
-        label="Sits under", method="filter_level", empty_label="Anywhere",
-        choices=[(Level.GOAL, "A goal"), (Level.PRIORITY_AREA, "A priority area as a whole"),
-                 (Level.PILLAR, "The pillar as a whole")],
+        label=_("Sits under"), method="filter_level", empty_label=_("Anywhere"),
+        choices=[(Level.GOAL, _("A goal")), (Level.PRIORITY_AREA, _("A priority area as a whole")),
+                 (Level.PILLAR, _("The pillar as a whole"))],
     )
     owner = django_filters.ModelChoiceFilter(
-        label="Owner", field_name="metric__owners", queryset=get_user_model().objects.none(),
-        empty_label="Anyone",
+        label=_("Owner"), field_name="metric__owners", queryset=get_user_model().objects.none(),
+        empty_label=_("Anyone"),
     )
-    unit = django_filters.ChoiceFilter(label="Unit", field_name="metric__unit",
-                                       choices=Unit.choices, empty_label="Any unit")
+    unit = django_filters.ChoiceFilter(label=_("Unit"), field_name="metric__unit",
+                                       choices=Unit.choices, empty_label=_("Any unit"))
     stale = django_filters.ChoiceFilter(
-        label="Update", method="filter_stale", empty_label="Any",
-        choices=[("overdue", "Overdue"), ("current", "Up to date")],
+        label=_("Update"), method="filter_stale", empty_label=_("Any"),
+        choices=[("overdue", _("Overdue")), ("current", _("Up to date"))],
     )
     # Every metric for one district or one student group (issue 16): the view's queryset
     # is already that slice (PillarDashboard.get_queryset, equity.slice_rows, from these
     # same parameters); these filters offer the plan's own rows and refuse any other.
     district = django_filters.ModelChoiceFilter(
-        label="District", queryset=District.objects.none(), method="filter_slice",
-        empty_label="All districts (county-wide)",
+        label=_("District"), queryset=District.objects.none(), method="filter_slice",
+        empty_label=_("All districts (county-wide)"),
     )
     student_group = django_filters.ModelChoiceFilter(
-        label="Student group", queryset=StudentGroup.objects.none(), method="filter_slice",
-        empty_label="All students",
+        label=_("Student group"), queryset=StudentGroup.objects.none(), method="filter_slice",
+        empty_label=_("All students"),
     )
 
     class Meta:
@@ -113,20 +114,20 @@ class MetricSnapshotFilter(django_filters.FilterSet):
 # --- The audit log -------------------------------------------------------------------
 
 class AuditEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200,
-                                  help_text="Username, address or details")
-    kind = django_filters.ChoiceFilter(label="Event", choices=AuditKind.choices,
-                                       empty_label="Any event")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200,
+                                  help_text=_("Username, address or details"))
+    kind = django_filters.ChoiceFilter(label=_("Event"), choices=AuditKind.choices,
+                                       empty_label=_("Any event"))
     user = django_filters.ModelChoiceFilter(
-        label="Account", queryset=get_user_model().objects.order_by("username"),
-        empty_label="Anyone",
+        label=_("Account"), queryset=get_user_model().objects.order_by("username"),
+        empty_label=_("Anyone"),
     )
     since = django_filters.DateFilter(
-        label="From", field_name="created_at", lookup_expr="date__gte",
+        label=_("From"), field_name="created_at", lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = django_filters.DateFilter(
-        label="To", field_name="created_at", lookup_expr="date__lte",
+        label=_("To"), field_name="created_at", lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -151,20 +152,20 @@ class ApprovalFilter(django_filters.FilterSet):
     """Filters of the approvals queue (selectors.approval_queue): choices from what the
     user may approve, one query each."""
 
-    q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200,
-                                  help_text="Metric name or code")
-    plan = django_filters.ModelChoiceFilter(label="Plan", field_name="metric__plan",
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200,
+                                  help_text=_("Metric name or code"))
+    plan = django_filters.ModelChoiceFilter(label=_("Plan"), field_name="metric__plan",
                                             queryset=StrategicPlan.objects.none(),
-                                            empty_label="Any plan")
-    pillar = django_filters.ModelChoiceFilter(label="Pillar", field_name="metric__pillar",
+                                            empty_label=_("Any plan"))
+    pillar = django_filters.ModelChoiceFilter(label=_("Pillar"), field_name="metric__pillar",
                                               queryset=Pillar.objects.none(),
-                                              empty_label="Any pillar")
+                                              empty_label=_("Any pillar"))
     steward = django_filters.ModelChoiceFilter(
-        label="Entered by", field_name="entered_by", queryset=get_user_model().objects.none(),
-        empty_label="Anyone",
+        label=_("Entered by"), field_name="entered_by", queryset=get_user_model().objects.none(),
+        empty_label=_("Anyone"),
     )
-    period = django_filters.CharFilter(label="Period", field_name="period", max_length=20,
-                                       help_text="As written, for example 2023-24")
+    period = django_filters.CharFilter(label=_("Period"), field_name="period", max_length=20,
+                                       help_text=_("As written, for example 2023-24"))
 
     class Meta:
         model = Reading

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_noop
 
 from . import access, privacy
 from .language import with_translations
@@ -28,8 +29,10 @@ from .selectors import county_wide_readings, dashboard_rows, headline_rows
 from .status import rollup_status
 
 PUBLISHED = Publication.PUBLISHED
-UNDECIDED_FOOTNOTE = (f"{privacy.MARK} Not published yet: the figure waits for the check "
-                      "that protects student privacy.")
+# English here (one constant to compare), in the page's language where written (footnote);
+# "*" is privacy.MARK.
+UNDECIDED_FOOTNOTE = gettext_noop("* Not published yet: the figure waits for the check that "
+                                  "protects student privacy.")
 # The public trend and readings table of a metric: county-wide figures, one a period,
 # at most this many (newest first); a metric has one a year or a month, so years of them.
 SERIES_LIMIT = 240
@@ -43,7 +46,7 @@ def footnote(publication, plan):
     try:
         reason = privacy.Reason(publication)
     except ValueError:  # undecided, or a value this module does not know: not published
-        return UNDECIDED_FOOTNOTE
+        return gettext(UNDECIDED_FOOTNOTE)
     return privacy.footnote(reason, plan.suppression_threshold)
 
 

@@ -1,8 +1,9 @@
 """The lists our pages show, one django-tables2 table each, on one shared base."""
 
 import django_tables2 as tables
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from . import equity, plausibility
 from .models import AuditEvent, MetricSnapshot
@@ -14,11 +15,10 @@ PER_PAGE = 50
 
 
 def status_word(status, label, *, period=None, final=False):
-    """The status in words: a baseline says its period ("Baseline (2023-24)"), a status
-    in a closed plan says it is final ("On track (final)")."""
+    """The status in words, "Baseline (2023-24)" for a baseline, "On track (final)" if closed."""
     if status == Status.BASELINE and period:
         label = baseline_label(period)
-    return f"{label} (final)" if final else label
+    return _("%(status)s (final)") % {"status": label} if final else label
 
 
 def status_badge(status, label, *, period=None, final=False):
@@ -52,7 +52,7 @@ class BaseTable(tables.Table):
         attrs = {"class": "data-table"}
         template_name = "metrics/_table.html"
         per_page = PER_PAGE
-        empty_text = "Nothing to show."
+        empty_text = _("Nothing to show.")
 
     def __init__(self, *args, caption=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +76,7 @@ class SyntheticMarkColumn(tables.Column):
     """Added to tables of a synthetic plan, so every exported row says what it is."""
 
     def __init__(self):
-        super().__init__(verbose_name="Synthetic data", empty_values=(), orderable=False)
+        super().__init__(verbose_name=_("Synthetic data"), empty_values=(), orderable=False)
 
     def render(self):
         return "SYNTHETIC DATA (demo, not real figures)"
@@ -85,24 +85,24 @@ class SyntheticMarkColumn(tables.Column):
 class MetricSnapshotTable(BaseTable):
     """A pillar's metrics with their county-wide state, sortable and exportable."""
 
-    name = tables.Column(accessor="metric__name", verbose_name="Metric",
+    name = tables.Column(accessor="metric__name", verbose_name=_("Metric"),
                          linkify=lambda record: record.metric.get_absolute_url())
-    code = tables.Column(accessor="metric__code", verbose_name="Code")
+    code = tables.Column(accessor="metric__code", verbose_name=_("Code"))
     priority_area = tables.Column(accessor="metric__priority_area__name",
-                                  verbose_name="Priority area", default="—")
-    status = tables.Column(verbose_name="Status")
+                                  verbose_name=_("Priority area"), default="—")
+    status = tables.Column(verbose_name=_("Status"))
     # Values and changes are in each metric's own unit: sorting them would mix units, so
     # the table sorts by status or progress instead.
-    latest_value = tables.Column(verbose_name="Latest", attrs={"td": {"class": "num"}},
+    latest_value = tables.Column(verbose_name=_("Latest"), attrs={"td": {"class": "num"}},
                                  orderable=False)
-    latest_period = tables.Column(verbose_name="Period", default="—")
-    change = tables.Column(verbose_name="Change", attrs={"td": {"class": "num"}}, default="—",
+    latest_period = tables.Column(verbose_name=_("Period"), default="—")
+    change = tables.Column(verbose_name=_("Change"), attrs={"td": {"class": "num"}}, default="—",
                            orderable=False)
-    target = tables.Column(accessor="metric__target_value", verbose_name="Target", default="—")
-    progress = tables.Column(verbose_name="Progress", default="—",
+    target = tables.Column(accessor="metric__target_value", verbose_name=_("Target"), default="—")
+    progress = tables.Column(verbose_name=_("Progress"), default="—",
                              attrs={"td": {"class": "num"}})
-    next_due_on = tables.Column(verbose_name="Next due", default="—")
-    unit = tables.Column(accessor="metric__unit", verbose_name="Unit")
+    next_due_on = tables.Column(verbose_name=_("Next due"), default="—")
+    unit = tables.Column(accessor="metric__unit", verbose_name=_("Unit"))
 
     # The columns a 1,280-px window shows by default; "all columns" (and the export) adds them.
     OPTIONAL_COLUMNS = ("code", "priority_area", "target", "unit")
@@ -114,7 +114,7 @@ class MetricSnapshotTable(BaseTable):
         sequence = fields
         exclude = ("id",)
         order_by = ("priority_area", "name")
-        empty_text = "No metric matches these filters."
+        empty_text = _("No metric matches these filters.")
 
     def render_status(self, record):
         if not record.status:  # a district or group slice not judged (yet)
@@ -139,16 +139,16 @@ class MetricSnapshotTable(BaseTable):
         if record.previous_value is None:
             return "—"
         return format_html(
-            '{} <span class="muted">since {}</span>',
-            format_change(record.change, record.metric.unit), record.previous_period,
-        )
+            '{} <span class="muted">{}</span>', format_change(record.change, record.metric.unit),
+            _("since %(period)s") % {"period": record.previous_period})
 
     def value_change(self, record):
         return plain_number(record.change)
 
     def render_target(self, record):
         metric = record.metric
-        return f"{metric.format(metric.target_value)} by {metric.target_period}"
+        return _("%(figure)s by %(period)s") % {
+            "figure": metric.format(metric.target_value), "period": metric.target_period}
 
     def value_target(self, record):
         return plain_number(record.metric.target_value)
@@ -166,10 +166,11 @@ class MetricSnapshotTable(BaseTable):
         # One plan object for every row, so the plan's end is read once (status.overdue_until).
         plan = self.__dict__.setdefault("_plans", {}).setdefault(
             record.metric.plan_id, record.metric.plan)
+        day = dateformat.format(value, _("j M Y"))  # "1 dic 2026" in Spanish (README)
         if is_overdue(value, plan, timezone.localdate()):
-            return format_html('<span class="overdue">Overdue since {}</span>',
-                               value.strftime("%-d %b %Y"))
-        return value.strftime("%-d %b %Y")
+            return format_html('<span class="overdue">{}</span>',
+                               _("Overdue since %(day)s") % {"day": day})
+        return day
 
     def render_unit(self, record):
         return record.metric.get_unit_display()
@@ -178,30 +179,24 @@ class MetricSnapshotTable(BaseTable):
 class ReadingTable(BaseTable):
     """One slice (district, student group) of a metric's readings, newest first."""
 
-    period = tables.Column(verbose_name="Period")
-    value = tables.Column(verbose_name="Value", attrs={"td": {"class": "num"}})
-    state = tables.Column(verbose_name="Approval")
-    district = tables.Column(verbose_name="District")
-    student_group = tables.Column(verbose_name="Student group")
+    period = tables.Column(verbose_name=_("Period"))
+    value = tables.Column(verbose_name=_("Value"), attrs={"td": {"class": "num"}})
+    state = tables.Column(verbose_name=_("Approval"))
+    district = tables.Column(verbose_name=_("District"))
+    student_group = tables.Column(verbose_name=_("Student group"))
     sources = tables.TemplateColumn(
-        verbose_name="Source and evidence", accessor="source_text", empty_values=(),
-        template_code=(
-            '{% if record.source_text %}<q>{{ record.source_text }}</q>{% endif %}'
-            '{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
-            'rel="noopener noreferrer">evidence link</a>{% endif %}'
-            '{% if record.evidence_file %} <a href="{% url "metrics:evidence" record.pk %}">'
-            'evidence file</a>{% endif %}'
-        ),
+        verbose_name=_("Source and evidence"), accessor="source_text", empty_values=(),
+        template_name="metrics/_reading_sources.html",
     )
-    note = tables.Column(verbose_name="Note", default="")
+    note = tables.Column(verbose_name=_("Note"), default="")
 
     class Meta(BaseTable.Meta):
         orderable = False
-        empty_text = "No readings for this district and student group yet."
+        empty_text = _("No readings for this district and student group yet.")
 
     def __init__(self, data, *, metric, **kwargs):
         self.metric = metric
-        super().__init__(data, caption=f"Readings of {metric.name}", **kwargs)
+        super().__init__(data, caption=_("Readings of %(name)s") % {"name": metric.name}, **kwargs)
 
     def render_value(self, record):
         figure = self.metric.format(record.value, record.qualifier)
@@ -209,7 +204,7 @@ class ReadingTable(BaseTable):
             figure = format_html('{} <span class="muted">({})</span>', figure,
                                  record.display_counts)
         if record.is_derived:
-            return format_html('{} <span class="badge">derived</span>', figure)
+            return format_html('{} <span class="badge">{}</span>', figure, _("derived"))
         return figure
 
     def render_state(self, record):
@@ -217,8 +212,8 @@ class ReadingTable(BaseTable):
         parts = [record.state_label]
         if (record.awaits_approval or record.is_returned) and record.approved_value is not None:
             parts.append(format_html(
-                '<br><span class="muted">approved: {}</span>',
-                self.metric.format(record.approved_value, record.approved_qualifier),
+                '<br><span class="muted">{}</span>', _("approved: %(figure)s") % {
+                    "figure": self.metric.format(record.approved_value, record.approved_qualifier)},
             ))
         if record.review_comment and not record.is_returned:
             parts.append(format_html('<br><span class="muted">“{}”</span>',
@@ -229,41 +224,24 @@ class ReadingTable(BaseTable):
 class HistoryTable(BaseTable):
     """Every recorded change to a metric and its readings (metric_history's entries)."""
 
-    when = tables.DateTimeColumn(accessor="record__history_date", verbose_name="When",
+    when = tables.DateTimeColumn(accessor="record__history_date", verbose_name=_("When"),
                                  format="j M Y, H:i")
-    who = tables.Column(accessor="record__history_user", verbose_name="Who",
-                        default="system")
-    what = tables.TemplateColumn(
-        verbose_name="What", accessor="kind", template_code=(
-            '{{ record.type }} {% if record.kind == "reading" %}reading '
-            '{{ record.record.period }}{% else %}metric{% endif %}'
-        ),
-    )
-    changes = tables.TemplateColumn(
-        verbose_name="Change (old → new)", empty_values=(), template_code=(
-            '<ul class="history-changes">{% for name, old, new in record.changes %}<li>'
-            '{{ name }}: {{ old|default_if_none:"—" }} → {{ new|default_if_none:"—" }}</li>'
-            '{% empty %}<li>no field changed</li>{% endfor %}</ul>'
-        ),
-    )
-    restore = tables.TemplateColumn(
-        verbose_name="Restore", accessor="record", template_code=(
-            '{% if record.restorable %}'
-            '<form method="post" action="{% url \'metrics:restore\' record.record.id '
-            'record.record.history_id %}">{% csrf_token %}<button type="submit" '
-            'class="link-button link-dark">Restore {{ record.record.value|floatformat:"-4" }}'
-            '<span class="visually-hidden"> for {{ record.record.period }}</span></button>'
-            '</form>{% endif %}'
-        ),
-    )
+    who = tables.Column(accessor="record__history_user", verbose_name=_("Who"),
+                        default=_("system"))
+    what = tables.TemplateColumn(verbose_name=_("What"), accessor="kind",
+                                 template_name="metrics/_history_what.html")
+    changes = tables.TemplateColumn(verbose_name=_("Change (old → new)"), empty_values=(),
+                                    template_name="metrics/_history_changes.html")
+    restore = tables.TemplateColumn(verbose_name=_("Restore"), accessor="record",
+                                    template_name="metrics/_history_restore.html")
 
     class Meta(BaseTable.Meta):
         orderable = False
-        empty_text = "No change recorded yet."
+        empty_text = _("No change recorded yet.")
 
     def __init__(self, data, *, metric, may_restore=False, **kwargs):
         super().__init__(
-            data, caption=f"Every change to {metric.name} and its readings",
+            data, caption=_("Every change to %(name)s and its readings") % {"name": metric.name},
             exclude=() if may_restore else ("restore",), **kwargs,
         )
         self.row_header = None  # a log: no column names its rows
@@ -281,30 +259,30 @@ class ApprovalTable(BaseTable):
 
     row_header = "metric"
 
-    select = tables.Column(verbose_name="Select", accessor="pk", empty_values=())
+    select = tables.Column(verbose_name=_("Select"), accessor="pk", empty_values=())
     metric = tables.TemplateColumn(
-        verbose_name="Metric and period", accessor="metric__name", template_code=(
+        verbose_name=_("Metric and period"), accessor="metric__name", template_code=(
             '<a href="{{ record.metric.get_absolute_url }}">{{ record.metric.name }}</a>, '
             '{{ record.period }}<br><span class="muted">{{ record.metric.plan.name }}'
             '{% if record.metric.pillar %}, {{ record.metric.pillar.name }}{% endif %}</span>'
         ),
     )
     slice = tables.TemplateColumn(
-        verbose_name="District and group", accessor="district",
+        verbose_name=_("District and group"), accessor="district",
         template_code="{{ record.district }}, {{ record.student_group }}",
     )
     value = tables.TemplateColumn(
-        verbose_name="New value", attrs={"td": {"class": "num"}}, template_code=(
+        verbose_name=_("New value"), attrs={"td": {"class": "num"}}, template_code=(
             '{% load figures %}<strong>{% figure record.metric record.value record.qualifier %}'
             '</strong>{% if record.is_derived %} <span class="badge">derived</span>{% endif %}'
         ),
     )
-    previous = tables.Column(verbose_name="Previous approved", accessor="previous_value",
+    previous = tables.Column(verbose_name=_("Previous approved"), accessor="previous_value",
                              empty_values=(), attrs={"td": {"class": "num"}})
-    change = tables.Column(verbose_name="Change", accessor="pk", empty_values=(),
+    change = tables.Column(verbose_name=_("Change"), accessor="pk", empty_values=(),
                            attrs={"td": {"class": "num"}})
     note = tables.TemplateColumn(
-        verbose_name="Note and evidence", accessor="note", empty_values=(), template_code=(
+        verbose_name=_("Note and evidence"), accessor="note", empty_values=(), template_code=(
             '{{ record.note }}{% if record.source_text %} <q>{{ record.source_text }}</q>'
             '{% endif %}{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
             'rel="noopener noreferrer">Evidence link</a>{% endif %}'
@@ -315,21 +293,21 @@ class ApprovalTable(BaseTable):
         ),
     )
     entered = tables.TemplateColumn(
-        verbose_name="Entered", accessor="updated_at", template_code=(
+        verbose_name=_("Entered"), accessor="updated_at", template_code=(
             '{{ record.entered_by.get_username|default:"an import" }}, '
             '{{ record.updated_at|date:"j M Y, H:i" }}'
         ),
     )
-    check = tables.Column(verbose_name="Plausibility", accessor="pk", empty_values=())
+    check = tables.Column(verbose_name=_("Plausibility"), accessor="pk", empty_values=())
 
     class Meta(BaseTable.Meta):
         orderable = False
-        empty_text = "Nothing waits for your approval."
+        empty_text = _("Nothing waits for your approval.")
 
     def __init__(self, data, *, selected=(), checked=(), row_errors=None, **kwargs):
         self.selected, self.checked = set(selected), set(checked)
         self.row_errors = row_errors or {}
-        super().__init__(data, caption="Values waiting for your approval", **kwargs)
+        super().__init__(data, caption=_("Values waiting for your approval"), **kwargs)
 
     def _what(self, record):
         return f"{record.metric.name}, {record.period}"
@@ -380,22 +358,22 @@ class ApprovalTable(BaseTable):
 # --- The audit log -------------------------------------------------------------------
 
 class AuditEventTable(BaseTable):
-    caption = "Audit log, newest first"
+    caption = _("Audit log, newest first")
     row_header = "created_at"
 
-    created_at = tables.DateTimeColumn(verbose_name="When", format="Y-m-d H:i:s")
-    kind = tables.Column(verbose_name="Event")
-    username = tables.Column(verbose_name="Account", empty_values=(),
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i:s")
+    kind = tables.Column(verbose_name=_("Event"))
+    username = tables.Column(verbose_name=_("Account"), empty_values=(),
                              order_by=("username",))
-    actor = tables.Column(verbose_name="By", accessor="actor__username", default="—")
-    ip_address = tables.Column(verbose_name="Address", default="—")
-    detail = tables.Column(verbose_name="Details", default="", orderable=False)
+    actor = tables.Column(verbose_name=_("By"), accessor="actor__username", default="—")
+    ip_address = tables.Column(verbose_name=_("Address"), default="—")
+    detail = tables.Column(verbose_name=_("Details"), default="", orderable=False)
 
     class Meta(BaseTable.Meta):
         model = AuditEvent
         fields = ("created_at", "kind", "username", "actor", "ip_address", "detail")
         sequence = fields
-        empty_text = "No events match these filters."
+        empty_text = _("No events match these filters.")
 
     def render_username(self, value, record):
         return value or "—"
@@ -408,25 +386,25 @@ class DistrictTable(BaseTable):
     on a public page treat a hidden figure as none. Its own parameters (`by-district-`)
     beside the readings table's on the metric page."""
 
-    district = tables.Column(accessor="district__name", verbose_name="District")
-    latest = tables.Column(accessor="sort_latest", verbose_name="Latest", empty_values=(),
+    district = tables.Column(accessor="district__name", verbose_name=_("District"))
+    latest = tables.Column(accessor="sort_latest", verbose_name=_("Latest"), empty_values=(),
                            order_by=("sort_latest", "district__name"),
                            attrs={"td": {"class": "num"}})
-    latest_period = tables.Column(verbose_name="Period", default="—")
-    change = tables.Column(accessor="sort_change", verbose_name="Change", empty_values=(),
+    latest_period = tables.Column(verbose_name=_("Period"), default="—")
+    change = tables.Column(accessor="sort_change", verbose_name=_("Change"), empty_values=(),
                            order_by=("sort_change", "district__name"),
                            attrs={"td": {"class": "num"}})
-    status = tables.Column(verbose_name="Status", empty_values=())
+    status = tables.Column(verbose_name=_("Status"), empty_values=())
 
     class Meta(BaseTable.Meta):
         order_by = ("district",)
         per_page = 25
-        empty_text = "No district has a figure for this metric yet."
+        empty_text = _("No district has a figure for this metric yet.")
 
     def __init__(self, data, *, metric, public_view, **kwargs):
         self.metric, self.public_view = metric, public_view
-        super().__init__(data, caption=f"{metric.name}, All students, by district",
-                         prefix="by-district-", **kwargs)
+        super().__init__(data, caption=_("%(name)s, All students, by district") % {
+            "name": metric.name}, prefix="by-district-", **kwargs)
 
     def paginate(self, *args, **kwargs):
         # A county has tens of districts: the sorted rows come in one query, which the
@@ -440,8 +418,8 @@ class DistrictTable(BaseTable):
     def render_change(self, record):
         size = equity.figures(record, self.metric, public_view=self.public_view)[2]
         return "—" if size is None else format_html(
-            '{} <span class="muted">since {}</span>', equity.change_text(self.metric, size),
-            record.previous_period)
+            '{} <span class="muted">{}</span>', equity.change_text(self.metric, size),
+            _("since %(period)s") % {"period": record.previous_period})
 
     def render_status(self, record):
         # Slices carry a status once the rebuild judges them ("" until then).

@@ -65,10 +65,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
+
 from .algebra import Audit, Overflow, Reference
 
 MARK = "*"
-STAFF_LABEL = "suppressed in public"
+# Marked for translation, written in the page's language by `staff_label()`; kept English
+# here so that code and tests compare one constant.
+STAFF_LABEL = gettext_noop("suppressed in public")
 
 
 class Reason(StrEnum):
@@ -121,19 +126,33 @@ class Decision:
     @property
     def staff_label(self):
         """What a staff page writes beside the real value."""
-        return "" if self.published else STAFF_LABEL
+        return "" if self.published else staff_label()
+
+
+def staff_label():
+    """What a staff page writes beside a real value the public does not see."""
+    return gettext(STAFF_LABEL)
 
 
 def footnote(reason, threshold):
-    """The footnote a suppressed figure's "*" points to, in plain words."""
+    """The footnote a suppressed figure's "*" points to, in plain words, in the active
+    language."""
     if reason == Reason.PRIMARY:
-        return f"{MARK} Fewer than {threshold} students: not published, to protect " \
-               "student privacy."
-    if reason == Reason.UNKNOWN_SIZE:
-        return f"{MARK} Not published: the number of students is not known, so student " \
-               "privacy cannot be checked."
-    return f"{MARK} Not published: with the figures shown it would reveal a group of " \
-           f"fewer than {threshold} students."
+        text = gettext("%(mark)s Fewer than %(threshold)s students: not published, to "
+                       "protect student privacy.")
+    elif reason == Reason.UNKNOWN_SIZE:
+        text = gettext("%(mark)s Not published: the number of students is not known, so "
+                       "student privacy cannot be checked.")
+    else:
+        text = gettext("%(mark)s Not published: with the figures shown it would reveal a "
+                       "group of fewer than %(threshold)s students.")
+    return text % {"mark": MARK, "threshold": threshold}
+
+
+# What `suppress` stores in each Decision: lazy, so it is written in the language of the
+# page or file that shows it, and `suppress` gives the same decisions whatever language is
+# active when it runs.
+lazy_footnote = lazy(footnote, str)
 
 
 # The stored decisions (metrics.models.Publication) are the reasons' values and these two.
@@ -147,8 +166,9 @@ def publication_footnote(publication, threshold):
     if publication == PUBLISHED:
         return ""
     if publication == UNDECIDED:
-        return f"{MARK} Not published yet: the figure is new or changed, and the check that " \
-               "protects student privacy has not run on it yet."
+        return gettext("%(mark)s Not published yet: the figure is new or changed, and the "
+                       "check that protects student privacy has not run on it yet.") % {
+                           "mark": MARK}
     return footnote(Reason(publication), threshold)
 
 
@@ -181,7 +201,7 @@ def suppress(cells, *, threshold):
         for index, cell in enumerate(table):
             reason = reasons.get(index)
             decisions[cell.key] = Decision(
-                cell, reason, footnote(reason, threshold) if reason else ""
+                cell, reason, lazy_footnote(reason, threshold) if reason else ""
             )
     return decisions
 

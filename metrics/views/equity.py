@@ -6,12 +6,13 @@ the view chosen with `?view=` and its figures, all from metrics.equity's selecto
 publish is written (metrics.equity.shown).
 """
 
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 from .. import equity
 from ..tables import DistrictTable
 
-VIEWS = {"groups": "By student group", "districts": "By district"}
+VIEWS = {"groups": _("By student group"), "districts": _("By district")}
 
 
 def equity_context(request, metric, *, public_view):

@@ -4,6 +4,7 @@ through the publication rule (metrics.public); nothing staff-only."""
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_safe
 
 from pillars import charts
@@ -65,7 +66,10 @@ def metric_csv(request, plan, code):
     start = (page - 1) * CSV_ROWS
     readings = list(public.csv_readings(metric)[start:start + CSV_ROWS + 1])
     more = len(readings) > CSV_ROWS
-    rows = [_csv_row(reading, metric.plan) for reading in readings[:CSV_ROWS]]
+    # A data file stays English whatever the page's language (README "Languages"): its
+    # headings, names and footnotes read back the same.
+    with translation.override("en"):
+        rows = [_csv_row(reading, metric.plan) for reading in readings[:CSV_ROWS]]
     next_url = f"{request.path}?page={page + 1}"
     if more:
         rows.append({"period": f"More readings: {request.build_absolute_uri(next_url)}"})
