@@ -157,8 +157,7 @@ def _judge(metric, latest_value, latest_period, series):
 
 def baseline_label(latest_period):
     """How a baseline status reads: "Baseline (2023-24)"."""
-    return _("%(status)s (%(period)s)") % {"status": Status.BASELINE.label,
-                                           "period": latest_period}
+    return f"{Status.BASELINE.label} ({latest_period})"
 
 
 def judge_target(metric, latest_value, latest_period):
