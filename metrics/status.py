@@ -406,13 +406,19 @@ def rollup_status(counts):
     share = on / judged
     numbers = {"on": on, "judged": judged, "off": off}
     if off / judged > 0.25:
-        return Status.OFF_TRACK, share, _(
+        return Status.OFF_TRACK, share, ngettext(
             "%(on)s of %(judged)s judged metrics on track, %(off)s off track: more than a "
-            "quarter are off track.") % numbers
+            "quarter are off track.",
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: more than a "
+            "quarter are off track.", judged) % numbers
     if share >= 0.75 and off == 0:
-        return Status.ON_TRACK, share, _(
+        return Status.ON_TRACK, share, ngettext(
             "%(on)s of %(judged)s judged metrics on track, %(off)s off track: at least three "
-            "quarters on track, none off.") % numbers
-    return Status.AT_RISK, share, _(
+            "quarters on track, none off.",
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: at least three "
+            "quarters on track, none off.", judged) % numbers
+    return Status.AT_RISK, share, ngettext(
         "%(on)s of %(judged)s judged metrics on track, %(off)s off track: neither rule for on "
-        "or off track holds.") % numbers
+        "or off track holds.",
+        "%(on)s of %(judged)s judged metrics on track, %(off)s off track: neither rule for on "
+        "or off track holds.", judged) % numbers

@@ -27,11 +27,6 @@ class StudentGroupTranslationOptions(TranslationOptions):
     fields = DIMENSION_FIELDS
 
 
-@register(MetricSnapshot)
-class MetricSnapshotTranslationOptions(TranslationOptions):
-    fields = REASON_FIELDS
-
-
-@register(Rollup)
-class RollupTranslationOptions(TranslationOptions):
+@register([MetricSnapshot, Rollup])
+class ReasonTranslationOptions(TranslationOptions):
     fields = REASON_FIELDS

@@ -213,7 +213,7 @@ def send_approval_digests(*, today=None):
             continue
         first = list(queue[:20])
         with transaction.atomic(), _mail_language():
-            _, created = ApprovalDigestLog.objects.get_or_create(
+            _digest, created = ApprovalDigestLog.objects.get_or_create(
                 user=lead, sent_on=today, defaults={"waiting": waiting})
             if not created:
                 continue
