@@ -250,10 +250,12 @@ def _judge_county_wide(metrics, district, group, full, links):
     return moved
 
 
+# The reason in each language, as django-modeltranslation names its columns (translation.py).
+REASONS = {code: build_localized_fieldname("status_reason", code)
+           for code in settings.MODELTRANSLATION_LANGUAGES}
 # What the county-wide pass decides; the first two are what roll-ups count.
-JUDGED = ["status", "next_due_on", "status_reason", "status_reason_en", "status_reason_es",
-          "progress", "expected", "series",
-          "pending_period", "pending_value", "pending_qualifier", "returned_period",
+JUDGED = ["status", "next_due_on", "status_reason", *REASONS.values(), "progress", "expected",
+          "series", "pending_period", "pending_value", "pending_qualifier", "returned_period",
           "returned_comment"]
 
 
@@ -371,11 +373,11 @@ def _in_each_language(row, judge, reason_of=attrgetter("reason")):
     result into `row`'s status reason in that language (metrics/translation.py); returns
     the English result, whose status the row keeps. The one place reasons are written."""
     results = {}
-    for code in settings.MODELTRANSLATION_LANGUAGES:
+    for code, column in REASONS.items():
         with translation.override(code):
             results[code] = judge()
             reason = str(reason_of(results[code]))
-        setattr(row, build_localized_fieldname("status_reason", code), reason)
+        setattr(row, column, reason)
     return results[settings.MODELTRANSLATION_DEFAULT_LANGUAGE]
 
 
