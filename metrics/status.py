@@ -11,7 +11,11 @@ so that a page can explain a status in the same words the rule used:
 - `rollup_status`: a goal, priority area, pillar or plan, which claims a target status
   only when enough of its tracked metrics are judged (`has_enough_targets`).
 - The plan's life: `plan_has_ended`, `is_overdue` / `overdue_filter` (nothing is
-  overdue once a plan has ended or is closed), `next_due_on`.
+  overdue once a plan has ended or is closed), `next_due_on`: in `plan_life.py`,
+  re-exported here.
+
+Every word and reason is in the active language (issue 18): the rebuild writes each
+stored reason once per language (aggregates.rebuild._in_each_language).
 """
 
 import datetime
@@ -20,26 +24,40 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
-from .periods import Kind, Period, metric_is_retired, next_period
+from .periods import Kind, Period, metric_is_retired
+from .plan_life import (  # noqa: F401  (re-exported: callers read the plan's life here)
+    DEFAULT_GRACE_DAYS,
+    GRACE_DAYS,
+    PlanLife,
+    due_on,
+    is_overdue,
+    local_date,
+    next_due_on,
+    overdue_filter,
+    overdue_until,
+    plan_has_ended,
+    plan_life,
+    written_day,
+)
 from .units import Unit, format_change
 
 
 class Status(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
-    IMPROVED = "improved", "Improved"
-    MAINTAINED = "maintained", "Maintained"
-    DECLINED = "declined", "Declined"
-    BASELINE = "baseline", "Baseline"
-    NO_TARGET = "no_target", "No target"
-    NO_DATA = "no_data", "No data"
-    NOT_ENOUGH_TARGETS = "not_enough_targets", "Not enough targets to judge"
-    CONTEXT = "context", "Context figure"
-    RETIRED = "retired", "Retired"
+    ON_TRACK = "on_track", gettext_lazy("On track")
+    AT_RISK = "at_risk", gettext_lazy("At risk")
+    OFF_TRACK = "off_track", gettext_lazy("Off track")
+    IMPROVED = "improved", gettext_lazy("Improved")
+    MAINTAINED = "maintained", gettext_lazy("Maintained")
+    DECLINED = "declined", gettext_lazy("Declined")
+    BASELINE = "baseline", gettext_lazy("Baseline")
+    NO_TARGET = "no_target", gettext_lazy("No target")
+    NO_DATA = "no_data", gettext_lazy("No data")
+    NOT_ENOUGH_TARGETS = "not_enough_targets", gettext_lazy("Not enough targets to judge")
+    CONTEXT = "context", gettext_lazy("Context figure")
+    RETIRED = "retired", gettext_lazy("Retired")
 
 
 @dataclass(frozen=True)
@@ -49,25 +67,26 @@ class StatusDisplay:
     colour: str
 
 
-# How each status looks wherever it appears: pages, tables, charts, exports. Colour is
+# How each status looks wherever it appears: pages, tables, charts, exports (its word is
+# its label, in the active language: `display` gives it as text). Colour is
 # never the only signal (the word and icon go with it); every colour has at least 4.5:1
 # contrast on white, so it serves as text colour too. static/css/app.css repeats these
 # in its .status-* rules and a test holds the two equal. The change statuses (blue,
 # indigo, plum) and the coverage ones keep clear of the target statuses' green, amber
 # and red, so a change is never read as progress against a target.
 STATUS_DISPLAY = {
-    Status.ON_TRACK: StatusDisplay("On track", "✔", "#1a6b34"),
-    Status.AT_RISK: StatusDisplay("At risk", "▲", "#8a5300"),
-    Status.OFF_TRACK: StatusDisplay("Off track", "✖", "#a4161a"),
-    Status.IMPROVED: StatusDisplay("Improved", "↗", "#0b5cad"),
-    Status.MAINTAINED: StatusDisplay("Maintained", "→", "#55508a"),
-    Status.DECLINED: StatusDisplay("Declined", "↘", "#8e2c6e"),
-    Status.BASELINE: StatusDisplay("Baseline", "◆", "#2d6670"),
-    Status.NO_TARGET: StatusDisplay("No target", "○", "#5b6670"),
-    Status.NO_DATA: StatusDisplay("No data", "–", "#6b7580"),
-    Status.NOT_ENOUGH_TARGETS: StatusDisplay("Not enough targets to judge", "◌", "#7a4a1f"),
-    Status.CONTEXT: StatusDisplay("Context figure", "ℹ", "#4f4f57"),
-    Status.RETIRED: StatusDisplay("Retired", "⊘", "#5a4e44"),
+    Status.ON_TRACK: StatusDisplay(Status.ON_TRACK.label, "✔", "#1a6b34"),
+    Status.AT_RISK: StatusDisplay(Status.AT_RISK.label, "▲", "#8a5300"),
+    Status.OFF_TRACK: StatusDisplay(Status.OFF_TRACK.label, "✖", "#a4161a"),
+    Status.IMPROVED: StatusDisplay(Status.IMPROVED.label, "↗", "#0b5cad"),
+    Status.MAINTAINED: StatusDisplay(Status.MAINTAINED.label, "→", "#55508a"),
+    Status.DECLINED: StatusDisplay(Status.DECLINED.label, "↘", "#8e2c6e"),
+    Status.BASELINE: StatusDisplay(Status.BASELINE.label, "◆", "#2d6670"),
+    Status.NO_TARGET: StatusDisplay(Status.NO_TARGET.label, "○", "#5b6670"),
+    Status.NO_DATA: StatusDisplay(Status.NO_DATA.label, "–", "#6b7580"),
+    Status.NOT_ENOUGH_TARGETS: StatusDisplay(Status.NOT_ENOUGH_TARGETS.label, "◌", "#7a4a1f"),
+    Status.CONTEXT: StatusDisplay(Status.CONTEXT.label, "ℹ", "#4f4f57"),
+    Status.RETIRED: StatusDisplay(Status.RETIRED.label, "⊘", "#5a4e44"),
 }
 JUDGED = (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
 CHANGES = (Status.IMPROVED, Status.MAINTAINED, Status.DECLINED)
@@ -76,19 +95,16 @@ CHANGES = (Status.IMPROVED, Status.MAINTAINED, Status.DECLINED)
 # group's status only.
 NOT_TRACKED = (Status.CONTEXT, Status.RETIRED)
 STATUS_ORDER = [s for s in STATUS_DISPLAY if s not in (*NOT_TRACKED, Status.NOT_ENOUGH_TARGETS)]
-UNKNOWN_DISPLAY = StatusDisplay("Unknown", "?", "#4a5560")
+UNKNOWN_DISPLAY = StatusDisplay(gettext_lazy("Unknown"), "?", "#4a5560")
 
 
 def display(status, *, final=False) -> StatusDisplay:
-    """How `status` looks; `final` (its plan is closed) adds "(final)" to the word."""
+    """How `status` looks, its word in the active language; `final` (its plan is
+    closed) adds "(final)" to the word."""
     shown = STATUS_DISPLAY.get(status, UNKNOWN_DISPLAY)
-    return replace(shown, word=f"{shown.word} (final)") if final else shown
+    word = _("%(status)s (final)") % {"status": shown.word} if final else str(shown.word)
+    return replace(shown, word=word)
 
-
-# After the next period ends, how long before its reading counts as overdue, by the
-# metric's update frequency (Metric.frequency values).
-GRACE_DAYS = {"annual": 90, "quarterly": 45, "monthly": 20}
-DEFAULT_GRACE_DAYS = max(GRACE_DAYS.values())
 
 
 @dataclass(frozen=True)
@@ -112,27 +128,30 @@ def judge_metric(metric, latest_value, latest_period, *, series=None):
     closed_at = metric.plan.closed_at if metric.plan_id else None
     if closed_at and judgement.status not in NOT_TRACKED:
         judgement = replace(judgement, reason=(
-            f"Final: the plan was closed on {_day(_local_date(closed_at))}. {judgement.reason}"
+            _("Final: the plan was closed on %(day)s. %(reason)s")
+            % {"day": written_day(local_date(closed_at)), "reason": judgement.reason}
         ))
     return judgement
 
 
 def _judge(metric, latest_value, latest_period, series):
     if metric.is_context:
-        return Judgement(Status.CONTEXT, "A context figure: shown for what it tells, never "
-                                         "judged, due or overdue.")
+        return Judgement(Status.CONTEXT, _("A context figure: shown for what it tells, never "
+                                           "judged, due or overdue."))
     if metric_is_retired(metric):
-        return Judgement(Status.RETIRED, (
-            f"Retired on {_day(metric.retired_on)}: {metric.retired_reason} No longer due or "
-            "judged; its values stay in the history, the exports and the report."))
+        return Judgement(Status.RETIRED, _(
+            "Retired on %(day)s: %(why)s No longer due or judged; its values stay in the "
+            "history, the exports and the report."
+        ) % {"day": written_day(metric.retired_on), "why": metric.retired_reason})
     if latest_value is None:
-        return Judgement(Status.NO_DATA, "No approved value yet.")
+        return Judgement(Status.NO_DATA, _("No approved value yet."))
     if metric.target_value is not None and metric.target_period:
         return judge_target(metric, latest_value, latest_period)
     return judge_change(metric, latest_value, latest_period, series) or Judgement(
         Status.BASELINE,
-        f"Baseline ({latest_period}): {metric.format(latest_value)} is the only approved "
-        "value of its kind, and no target is set; the next period's value will show the change.",
+        _("Baseline (%(period)s): %(value)s is the only approved value of its kind, and no "
+          "target is set; the next period's value will show the change.")
+        % {"period": latest_period, "value": metric.format(latest_value)},
     )
 
 
@@ -175,25 +194,37 @@ def judge_target(metric, latest_value, latest_period):
     span = (target_period.end - start).days
     expected = 1.0 if span <= 0 else min(1.0, max(0.0, (latest_end - start).days / span))
     score = 100.0 if expected == 0 else 100.0 * progress / expected
-    on_track = f"the on-track threshold of {metric.on_track_threshold}%"
-    at_risk = f"the at-risk threshold of {metric.at_risk_threshold}%"
     if score >= metric.on_track_threshold:
-        status, rule = Status.ON_TRACK, f"at least {on_track}"
+        status, sentence = Status.ON_TRACK, _(
+            "Latest %(latest)s (%(period)s) against the target %(target)s by %(target_period)s, "
+            "%(from_baseline)s: %(progress)s of the way made, %(expected)s expected by "
+            "%(period)s, so %(score)s of the expected progress — at least the on-track "
+            "threshold of %(on_track)s%%.")
     elif score >= metric.at_risk_threshold:
-        status, rule = Status.AT_RISK, f"below {on_track} but at least {at_risk}"
+        status, sentence = Status.AT_RISK, _(
+            "Latest %(latest)s (%(period)s) against the target %(target)s by %(target_period)s, "
+            "%(from_baseline)s: %(progress)s of the way made, %(expected)s expected by "
+            "%(period)s, so %(score)s of the expected progress — below the on-track "
+            "threshold of %(on_track)s%% but at least the at-risk threshold of %(at_risk)s%%.")
     else:
-        status, rule = Status.OFF_TRACK, f"below {at_risk}"
-    base_text = (
-        f"baseline {fmt(metric.baseline_value)} ({metric.baseline_period or 'no period'})"
-        if metric.baseline_value is not None
-        else "no baseline (counted from 0)" if not lower else "no baseline"
-    )
-    reason = (
-        f"Latest {fmt(latest)} ({latest_period}) against the target {fmt(target)} by "
-        f"{metric.target_period}, from {base_text}: {progress:.0%} of the way made, "
-        f"{expected:.0%} expected by {latest_period}, so {score:.0f}% of the expected "
-        f"progress — {rule}."
-    )
+        status, sentence = Status.OFF_TRACK, _(
+            "Latest %(latest)s (%(period)s) against the target %(target)s by %(target_period)s, "
+            "%(from_baseline)s: %(progress)s of the way made, %(expected)s expected by "
+            "%(period)s, so %(score)s of the expected progress — below the at-risk "
+            "threshold of %(at_risk)s%%.")
+    if metric.baseline_value is not None:
+        from_baseline = _("from baseline %(value)s (%(period)s)") % {
+            "value": fmt(metric.baseline_value),
+            "period": metric.baseline_period or _("no period")}
+    else:
+        from_baseline = _("from no baseline (counted from 0)") if not lower else _(
+            "from no baseline")
+    reason = sentence % {
+        "latest": fmt(latest), "period": latest_period, "target": fmt(target),
+        "target_period": metric.target_period, "from_baseline": from_baseline,
+        "progress": f"{progress:.0%}", "expected": f"{expected:.0%}", "score": f"{score:.0f}%",
+        "on_track": metric.on_track_threshold, "at_risk": metric.at_risk_threshold,
+    }
     return Judgement(status, reason, progress, expected)
 
 
@@ -268,124 +299,41 @@ def judge_change(metric, latest_value, latest_period, series):
         status = Status.IMPROVED if better > 0 else Status.DECLINED
     setting = DEFAULT_BANDS.get(metric.unit) if metric.change_band is None else metric.change_band
     if earlier == 0:
-        band_text = "the earlier value was 0, so any change counts"
+        band_text = _("the earlier value was 0, so any change counts")
     elif metric.unit in RELATIVE_BAND_UNITS:
-        band_text = (f"a change of more than {_amount(metric, band)} ({setting.normalize():f}% "
-                     f"of the earlier value) counts")
+        band_text = _("a change of more than %(amount)s (%(share)s%% of the earlier value) "
+                      "counts") % {"amount": _amount(metric, band),
+                                   "share": f"{setting.normalize():f}"}
     elif band == 0:
-        band_text = "any move counts"
+        band_text = _("any move counts")
     else:
-        band_text = f"a change of more than {_amount(metric, band)} counts"
-    direction = "lower" if metric.direction == "lower" else "higher"
-    reason = (
-        f"{metric.format(latest)} in {latest_period} against {metric.format(earlier)} in "
-        f"{earlier_period}: {format_change(change, metric.unit, scale_max=metric.scale_max)}; "
-        f"{band_text}, and {direction} is better, so {status.label.lower()}. No target is set."
-    )
+        band_text = _("a change of more than %(amount)s counts") % {
+            "amount": _amount(metric, band)}
+    reason = _(
+        "%(latest)s in %(period)s against %(earlier)s in %(earlier_period)s: %(change)s; "
+        "%(band)s, and %(better)s, so %(status)s. No target is set."
+    ) % {
+        "latest": metric.format(latest), "period": latest_period,
+        "earlier": metric.format(earlier), "earlier_period": earlier_period,
+        "change": format_change(change, metric.unit, scale_max=metric.scale_max),
+        "band": band_text,
+        "better": _("lower is better") if metric.direction == "lower" else _("higher is better"),
+        "status": CHANGE_WORDS[status],
+    }
     return Judgement(status, reason)
+
+
+# How a change status reads inside a sentence ("..., so improved.").
+CHANGE_WORDS = {
+    Status.IMPROVED: pgettext_lazy("a change status inside a sentence", "improved"),
+    Status.MAINTAINED: pgettext_lazy("a change status inside a sentence", "maintained"),
+    Status.DECLINED: pgettext_lazy("a change status inside a sentence", "declined"),
+}
 
 
 def _amount(metric, number):
     return format_change(number.quantize(Decimal("0.01")).normalize(), metric.unit).lstrip("+±")
 
-
-# --- The plan's life: when readings are due and overdue -------------------------
-
-
-def next_due_on(metric, latest_period, today=None):
-    """The day after which the reading for the period following `latest_period` is overdue.
-
-    None when nothing was entered yet, for a context figure or a retired metric, or when
-    no period of the plan follows (`periods.next_period`, the one rule for the period
-    due next).
-    """
-    if not latest_period or metric.is_context or metric_is_retired(metric, today):
-        return None
-    following = next_period(metric, latest_period, today or timezone.localdate())
-    return None if following is None else due_on(metric, following)
-
-
-def due_on(metric, period):
-    """The day after which `metric`'s reading for `period` is overdue: the period's end
-    plus the grace time of the metric's frequency."""
-    return period.end + datetime.timedelta(
-        days=GRACE_DAYS.get(metric.frequency, DEFAULT_GRACE_DAYS)
-    )
-
-
-def overdue_until(plan):
-    """The last day on which anything of `plan` can be overdue: its end date plus the
-    longest grace time of its (non-context) metrics. The plan has ended after it.
-
-    Remembered on the plan object: callers looping over rows share one plan object.
-    """
-    cached = plan.__dict__.get("_overdue_until")
-    if cached is None:
-        frequencies = (
-            set(plan.metrics.filter(is_context=False).values_list("frequency", flat=True))
-            if plan.pk else set()
-        )
-        grace = max((GRACE_DAYS.get(f, DEFAULT_GRACE_DAYS) for f in frequencies),
-                    default=DEFAULT_GRACE_DAYS)
-        cached = plan.__dict__["_overdue_until"] = plan.ends_on + datetime.timedelta(days=grace)
-    return cached
-
-
-def plan_has_ended(plan, today=None):
-    """Ended: past its end date plus the longest grace time. Nothing is overdue any more;
-    stewards may still enter its own periods never entered (until it is closed)."""
-    return (today or timezone.localdate()) > overdue_until(plan)
-
-
-def is_overdue(due_on, plan, today=None):
-    """The one overdue rule: past its due day, in a plan neither ended nor closed."""
-    today = today or timezone.localdate()
-    return bool(due_on) and due_on < today and not plan.closed_at and not plan_has_ended(
-        plan, today)
-
-
-def overdue_filter(plan, today=None, field="next_due_on"):
-    """`is_overdue` as a filter on rows of `plan` that carry the due day in `field`."""
-    today = today or timezone.localdate()
-    if plan.closed_at or plan_has_ended(plan, today):
-        return Q(pk__in=[])
-    return Q(**{f"{field}__lt": today})
-
-
-@dataclass(frozen=True)
-class PlanLife:
-    """What a page says about where `plan` stands: open, ended or closed."""
-
-    ended: bool
-    closed: bool
-    ends_on: datetime.date
-    closed_on: datetime.date | None
-
-    @property
-    def message(self):
-        if self.closed:
-            return (f"This plan ended on {_day(self.ends_on)} and was closed on "
-                    f"{_day(self.closed_on)}: its figures and statuses are final.")
-        if self.ended:
-            return (f"This plan ended on {_day(self.ends_on)}. Nothing counts as overdue any "
-                    "more; values for its own periods never entered may still be added.")
-        return ""
-
-
-def plan_life(plan, today=None):
-    closed = plan.closed_at
-    return PlanLife(
-        ended=plan_has_ended(plan, today), closed=bool(closed), ends_on=plan.ends_on,
-        closed_on=_local_date(closed) if closed else None,
-    )
-
-
-def _local_date(moment):
-    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-
-
-def _day(day):
-    return f"{day.day} {day:%B %Y}"
 
 
 # --- Groups of metrics -----------------------------------------------------------
@@ -406,10 +354,25 @@ def has_enough_targets(tracked, judged):
 
 def change_summary(counts):
     """"1 improved, 0 maintained, 2 declined, 100 baseline": the counts by change."""
-    parts = [f"{counts.get(s, 0)} {s.label.lower()}" for s in CHANGES]
-    parts += [f"{counts[s]} {s.label.lower()}" for s in (Status.BASELINE, Status.NO_TARGET,
-                                                        Status.NO_DATA) if counts.get(s)]
+    parts = [_count(s, counts.get(s, 0)) for s in CHANGES]
+    parts += [_count(s, counts[s]) for s in (Status.BASELINE, Status.NO_TARGET, Status.NO_DATA)
+              if counts.get(s)]
     return ", ".join(parts)
+
+
+# "3 improved": a number of metrics with a status, in a list of counts.
+COUNT_WORDS = {
+    Status.IMPROVED: ngettext_lazy("%(count)s improved", "%(count)s improved", "count"),
+    Status.MAINTAINED: ngettext_lazy("%(count)s maintained", "%(count)s maintained", "count"),
+    Status.DECLINED: ngettext_lazy("%(count)s declined", "%(count)s declined", "count"),
+    Status.BASELINE: ngettext_lazy("%(count)s baseline", "%(count)s baseline", "count"),
+    Status.NO_TARGET: ngettext_lazy("%(count)s no target", "%(count)s no target", "count"),
+    Status.NO_DATA: ngettext_lazy("%(count)s no data", "%(count)s no data", "count"),
+}
+
+
+def _count(status, count):
+    return COUNT_WORDS[status] % {"count": count}
 
 
 def rollup_status(counts):
@@ -425,23 +388,37 @@ def rollup_status(counts):
     tracked, judged = coverage(counts)
     if tracked == 0:
         if counts.get(Status.CONTEXT):
-            return Status.CONTEXT, None, "Only context figures here: nothing to judge."
+            return Status.CONTEXT, None, _("Only context figures here: nothing to judge.")
         if counts.get(Status.RETIRED):
-            return Status.RETIRED, None, "Only retired metrics here: nothing to judge."
-        return Status.NO_DATA, None, "No metric here yet."
+            return Status.RETIRED, None, _("Only retired metrics here: nothing to judge.")
+        return Status.NO_DATA, None, _("No metric here yet.")
     if not has_enough_targets(tracked, judged):
         if counts.get(Status.NO_DATA, 0) == tracked:
-            return Status.NO_DATA, None, "No metric here has data yet."
-        return Status.NOT_ENOUGH_TARGETS, None, (
-            f"{Status.NOT_ENOUGH_TARGETS.label} ({judged} of {tracked} tracked "
-            f"{'metric has' if tracked == 1 else 'metrics have'} a target). "
-            f"By change: {change_summary(counts)}."
-        )
+            return Status.NO_DATA, None, _("No metric here has data yet.")
+        return Status.NOT_ENOUGH_TARGETS, None, ngettext(
+            "Not enough targets to judge (%(judged)s of %(tracked)s tracked metric has a "
+            "target). By change: %(changes)s.",
+            "Not enough targets to judge (%(judged)s of %(tracked)s tracked metrics have a "
+            "target). By change: %(changes)s.",
+            tracked,
+        ) % {"judged": judged, "tracked": tracked, "changes": change_summary(counts)}
     on, off = counts.get(Status.ON_TRACK, 0), counts.get(Status.OFF_TRACK, 0)
     share = on / judged
-    summary = f"{on} of {judged} judged metrics on track, {off} off track"
+    numbers = {"on": on, "judged": judged, "off": off}
     if off / judged > 0.25:
-        return Status.OFF_TRACK, share, f"{summary}: more than a quarter are off track."
+        return Status.OFF_TRACK, share, ngettext(
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: more than a "
+            "quarter are off track.",
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: more than a "
+            "quarter are off track.", judged) % numbers
     if share >= 0.75 and off == 0:
-        return Status.ON_TRACK, share, f"{summary}: at least three quarters on track, none off."
-    return Status.AT_RISK, share, f"{summary}: neither rule for on or off track holds."
+        return Status.ON_TRACK, share, ngettext(
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: at least three "
+            "quarters on track, none off.",
+            "%(on)s of %(judged)s judged metrics on track, %(off)s off track: at least three "
+            "quarters on track, none off.", judged) % numbers
+    return Status.AT_RISK, share, ngettext(
+        "%(on)s of %(judged)s judged metrics on track, %(off)s off track: neither rule for on "
+        "or off track holds.",
+        "%(on)s of %(judged)s judged metrics on track, %(off)s off track: neither rule for on "
+        "or off track holds.", judged) % numbers

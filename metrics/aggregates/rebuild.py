@@ -11,16 +11,23 @@ On PostgreSQL one statement computes the snapshot rows of the scope (the staging
 result, a materialised CTE) and writes only what changed: an upsert whose update is
 skipped when nothing differs, and a delete of the rows whose slice has no approved
 value any more. SQLite replaces the scope's rows (delete, insert): same rows.
-County-wide rows (one per metric) are judged in Python by `judge_metric`.
+County-wide rows (one per metric) are judged in Python by `judge_metric`, and roll-ups
+by `rollup_status`, once per language of the interface so that each reason reads in
+each (`_in_each_language`); the rest of a rebuild runs in English, whichever page's
+request ran it.
 """
 
 import json
 import time
 from collections import defaultdict
+from functools import partial
+from operator import attrgetter, itemgetter
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from modeltranslation.utils import build_localized_fieldname
 
 from pillars.models import Goal, Pillar, PriorityArea
 
@@ -64,7 +71,7 @@ def rebuild(metric_ids=None, slices=None):
     many = len(wanted) > SLICES_IN_ALL  # bounds the statement (SQLite's expression depth)
     ids |= {m for m, n in per_metric.items() if many or n > SLICES_PER_METRIC}
     wanted = {s for s in wanted if s[0] not in ids}
-    with transaction.atomic():
+    with transaction.atomic(), translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
         district, group = District.objects.total(), StudentGroup.objects.total()
         links = continuation_links()
         metrics = Metric.objects.select_related("plan")
@@ -222,11 +229,10 @@ def _judge_county_wide(metrics, district, group, full, links):
     moved = set()
     for pk, snap in county.items():
         metric = metrics[pk]
-        judgement = judge_metric(
-            metric, snap.latest_value, snap.latest_period, series=series.get(pk, [])
-        )  # its own points only: see the docstring
+        judgement = _in_each_language(snap, partial(
+            judge_metric, metric, snap.latest_value, snap.latest_period, series=series.get(pk, [])
+        ))  # its own points only: see the docstring
         snap.status = judgement.status
-        snap.status_reason = judgement.reason
         snap.progress = judgement.progress
         snap.expected = judgement.expected
         snap.next_due_on = next_due_on(metric, snap.latest_period)
@@ -244,9 +250,12 @@ def _judge_county_wide(metrics, district, group, full, links):
     return moved
 
 
+# The reason in each language, as django-modeltranslation names its columns (translation.py).
+REASONS = {code: build_localized_fieldname("status_reason", code)
+           for code in settings.MODELTRANSLATION_LANGUAGES}
 # What the county-wide pass decides; the first two are what roll-ups count.
-JUDGED = ["status", "next_due_on", "status_reason", "progress", "expected", "series",
-          "pending_period", "pending_value", "pending_qualifier", "returned_period",
+JUDGED = ["status", "next_due_on", "status_reason", *REASONS.values(), "progress", "expected",
+          "series", "pending_period", "pending_value", "pending_qualifier", "returned_period",
           "returned_comment"]
 
 
@@ -346,16 +355,30 @@ def _rebuild_rollups(plan_ids, changed_metrics, full):
     for level, pk in sorted(wanted):
         node = nodes.get((level, pk), {"counts": {}, "ids": {}, "stale": 0})
         counts = dict(node["counts"])
-        status, share, reason = rollup_status(counts)
         place = {"plan_id": plan_of[(level, pk)], f"{level}_id": pk}
-        rollups.append(Rollup(
+        rollup = Rollup(
             level=level, **place,
             metric_count=sum(counts.values()), counts=counts,
             metrics_by_status={k: sorted(v) for k, v in node["ids"].items()},
-            share_on_track=share, status=status, status_reason=reason,
             stale_count=node["stale"],
-        ))
+        )
+        rollup.status, rollup.share_on_track, _ = _in_each_language(
+            rollup, partial(rollup_status, counts), reason_of=itemgetter(2))
+        rollups.append(rollup)
     Rollup.objects.bulk_create(rollups)
+
+
+def _in_each_language(row, judge, reason_of=attrgetter("reason")):
+    """Runs `judge()` under each language of the interface and writes `reason_of` its
+    result into `row`'s status reason in that language (metrics/translation.py); returns
+    the English result, whose status the row keeps. The one place reasons are written."""
+    results = {}
+    for code, column in REASONS.items():
+        with translation.override(code):
+            results[code] = judge()
+            reason = str(reason_of(results[code]))
+        setattr(row, column, reason)
+    return results[settings.MODELTRANSLATION_DEFAULT_LANGUAGE]
 
 
 def _ancestors(plan_id, pillar_id, area_id, goal_id):

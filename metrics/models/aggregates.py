@@ -7,6 +7,7 @@ the new ones, never half of each.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
@@ -77,7 +78,7 @@ class MetricSnapshot(models.Model):
                               default=Status.NO_DATA)
     status_reason = models.TextField(blank=True)
     next_due_on = models.DateField(
-        null=True, blank=True, help_text="When the next reading is due, by the update frequency."
+        null=True, blank=True, help_text=_("When the next reading is due, by the update frequency.")
     )
     # [[period, value], ...] oldest first, county-wide rows only: what a chart needs. A
     # continued metric's also holds the approved points of the metric it continues,

@@ -5,18 +5,19 @@ AUDIT_RETENTION_DAYS by the daily `prune_audit_log` task."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditKind(models.TextChoices):
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    LOCKOUT = "lockout", "Locked out"
-    SIGN_OUT = "sign_out", "Signed out"
-    PASSWORD_RESET = "password_reset", "Password reset requested"
-    ROLE_CHANGE = "role_change", "Role changed"
-    PERMISSION_CHANGE = "permission_change", "Permission changed"
-    API_TOKEN_CREATED = "api_token_created", "API token created"
-    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    LOCKOUT = "lockout", _("Locked out")
+    SIGN_OUT = "sign_out", _("Signed out")
+    PASSWORD_RESET = "password_reset", _("Password reset requested")
+    ROLE_CHANGE = "role_change", _("Role changed")
+    PERMISSION_CHANGE = "permission_change", _("Permission changed")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):

@@ -7,26 +7,27 @@ that does not hold together (validate_scale).
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ..dashboard import validate_scale
 from ..units import DECIMAL_PLACES, MAX_DIGITS
 from .dimensions import SLUG_HELP
 from .metric import Direction
 
-LEVELS_HELP = ('Five levels in the order CDE prints them, each {"name": ..., "min": ..., '
-               '"max": ...} on the rounded value, both ends inclusive; the lowest level has '
-               'no min and the highest no max.')
+LEVELS_HELP = _('Five levels in the order CDE prints them, each {"name": ..., "min": ..., '
+                '"max": ...} on the rounded value, both ends inclusive; the lowest level has '
+                'no min and the highest no max.')
 
 
 class DashboardScale(models.Model):
     code = models.SlugField(max_length=100, unique=True, help_text=SLUG_HELP)
-    indicator = models.CharField(max_length=200, help_text="The Dashboard indicator's name.")
+    indicator = models.CharField(max_length=200, help_text=_("The Dashboard indicator's name."))
     applies_to = models.CharField(
-        max_length=200, blank=True, help_text="Whom these cut points are for (LEAs, schools).")
+        max_length=200, blank=True, help_text=_("Whom these cut points are for (LEAs, schools)."))
     direction = models.CharField(max_length=10, choices=Direction.choices,
                                  default=Direction.HIGHER)
     decimals = models.PositiveSmallIntegerField(
-        default=1, help_text="Status and Change are rounded to this many decimals.")
+        default=1, help_text=_("Status and Change are rounded to this many decimals."))
     value_min = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
                                     default=0)
     value_max = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES,
@@ -36,18 +37,18 @@ class DashboardScale(models.Model):
     status_levels = models.JSONField(help_text=LEVELS_HELP)
     change_levels = models.JSONField(help_text=LEVELS_HELP)
     colours = models.JSONField(
-        help_text="Five rows (status levels, in their order) of five colours (change levels, "
-                  "in their order): Blue, Green, Yellow, Orange or Red.")
+        help_text=_("Five rows (status levels, in their order) of five colours (change levels, "
+                  "in their order): Blue, Green, Yellow, Orange or Red."))
     min_n = models.PositiveIntegerField(
-        default=30, help_text="Fewer students than this: no colour.")
+        default=30, help_text=_("Fewer students than this: no colour."))
     small_n = models.PositiveIntegerField(
         null=True, blank=True,
-        help_text="Fewer students than this: the Dashboard's small-population rule applies "
-                  "(no colour shown here).")
-    source = models.TextField(help_text="Title, edition and section of the published table.")
+        help_text=_("Fewer students than this: the Dashboard's small-population rule applies "
+                  "(no colour shown here)."))
+    source = models.TextField(help_text=_("Title, edition and section of the published table."))
     source_url = models.URLField(max_length=300)
     verification = models.TextField(
-        blank=True, help_text="What was checked against the source, and what was not.")
+        blank=True, help_text=_("What was checked against the source, and what was not."))
 
     class Meta:
         ordering = ["indicator", "code"]
@@ -55,12 +56,12 @@ class DashboardScale(models.Model):
             models.CheckConstraint(
                 condition=models.Q(direction__in=Direction.values),
                 name="dashboardscale_direction_known",
-                violation_error_message="Unknown direction.",
+                violation_error_message=_("Unknown direction."),
             ),
             models.CheckConstraint(
                 condition=models.Q(value_max__gt=models.F("value_min")),
                 name="dashboardscale_range",
-                violation_error_message="The highest value must be above the lowest.",
+                violation_error_message=_("The highest value must be above the lowest."),
             ),
         ]
 

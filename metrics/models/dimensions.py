@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pillars.models import SLUG_HELP, StrategicPlan
 
@@ -17,7 +18,7 @@ class Dimension(models.Model):
     code = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200, unique=True)
     is_total = models.BooleanField(
-        default=False, help_text="The row that stands for the whole (county-wide, all students)."
+        default=False, help_text=_("The row that stands for the whole (county-wide, all students).")
     )
 
     class Meta:
@@ -55,39 +56,43 @@ class DistrictKind(models.TextChoices):
 # record, not a school. A charter LEA reports under its school's code.
 CDS_DIGITS = re.compile(r"\d{14}")
 DISTRICT_RECORD_SUFFIX = "0000000"
-CDS_HELP = ("The 14-digit County-District-School code of CDE's School Directory, digits only "
-            "(e.g. 19646340000000). Blank for rows that stand for no one LEA.")
+CDS_HELP = _("The 14-digit County-District-School code of CDE's School Directory, digits "
+             "only (e.g. 19646340000000). Blank for rows that stand for no one LEA.")
 
 
 def cds_code_problem(code, kind):
     """Why `code` cannot be the CDS code of an LEA of `kind`, in words; None when it can.
     The one CDS rule: the model and the districts file loader both ask it."""
     if not CDS_DIGITS.fullmatch(code):
-        return f"“{code[:40]}” is not a CDS code: it has 14 digits and nothing else."
+        return _("“%(code)s” is not a CDS code: it has 14 digits and nothing else.") % {
+            "code": code[:40]}
     if not 1 <= int(code[:2]) <= 58:
-        return f"{code} does not start with one of California's 58 county codes (01 to 58)."
+        return _("%(code)s does not start with one of California's 58 county codes "
+                 "(01 to 58).") % {"code": code}
     is_district_record = code.endswith(DISTRICT_RECORD_SUFFIX)
     if kind == DistrictKind.CHARTER and is_district_record:
-        return (f"{code} ends in 0000000, a district record; a charter LEA reports under its "
-                "school's CDS code.")
+        return _("%(code)s ends in 0000000, a district record; a charter LEA reports under "
+                 "its school's CDS code.") % {"code": code}
     if kind in (DistrictKind.DISTRICT, DistrictKind.COUNTY_OFFICE) and not is_district_record:
-        return (f"{code} is a school's code; a {DistrictKind(kind).label.lower()} has a code "
-                "ending in 0000000.")
+        return (_("%(code)s is a school's code; a school district has a code ending in "
+                  "0000000.") if kind == DistrictKind.DISTRICT else
+                _("%(code)s is a school's code; a county office of education has a code "
+                  "ending in 0000000.")) % {"code": code}
     return None
 
 
 class District(Dimension):
     plans = models.ManyToManyField(
         StrategicPlan, blank=True, related_name="districts",
-        help_text="The plans that report for this district (not set on the total row).",
+        help_text=_("The plans that report for this district (not set on the total row)."),
     )
     cds_code = models.CharField(
         "CDS code", max_length=14, blank=True, default="", help_text=CDS_HELP
     )
     kind = models.CharField(
         max_length=20, choices=DistrictKind.choices, default=DistrictKind.DISTRICT,
-        help_text="A school district, a charter LEA (a charter school that is its own local "
-                  "educational agency) or a county office of education.",
+        help_text=_("A school district, a charter LEA (a charter school that is its own local "
+                  "educational agency) or a county office of education."),
     )
 
     objects = DimensionQuerySet.as_manager()
@@ -98,13 +103,13 @@ class District(Dimension):
                 fields=["is_total"],
                 condition=Q(is_total=True),
                 name="one_county_wide_district",
-                violation_error_message="Only one district row may stand for all districts.",
+                violation_error_message=_("Only one district row may stand for all districts."),
             ),
             models.UniqueConstraint(
                 fields=["cds_code"],
                 condition=~Q(cds_code=""),
                 name="one_district_per_cds_code",
-                violation_error_message="Another district has this CDS code.",
+                violation_error_message=_("Another district has this CDS code."),
             ),
         ]
 
@@ -112,8 +117,8 @@ class District(Dimension):
         super().clean()
         if self.cds_code:
             if self.is_total:
-                raise ValidationError({"cds_code": "The county-wide row stands for no one LEA: "
-                                                   "it has no CDS code."})
+                raise ValidationError({"cds_code": _("The county-wide row stands for no one "
+                                                     "LEA: it has no CDS code.")})
             problem = cds_code_problem(self.cds_code, self.kind)
             if problem:
                 raise ValidationError({"cds_code": problem})
@@ -123,8 +128,8 @@ class GroupCategory(models.TextChoices):
     # The suppression rule needs to know which groups partition All students: each
     # student is counted in exactly one race/ethnicity group, while the other Dashboard
     # groups (English learners, foster youth, ...) overlap.
-    RACE_ETHNICITY = "race_ethnicity", "Race or ethnicity"
-    OTHER = "other", "Other student group"
+    RACE_ETHNICITY = "race_ethnicity", _("Race or ethnicity")
+    OTHER = "other", _("Other student group")
 
 
 class StudentGroupQuerySet(DimensionQuerySet):
@@ -136,17 +141,17 @@ class StudentGroupQuerySet(DimensionQuerySet):
 class StudentGroup(Dimension):
     plans = models.ManyToManyField(
         StrategicPlan, blank=True, related_name="student_groups",
-        help_text="The plans that report for this student group (not set on the total row).",
+        help_text=_("The plans that report for this student group (not set on the total row)."),
     )
     cde_code = models.CharField(
         "CDE code", max_length=10, blank=True, default="",
         validators=[RegexValidator(r"^[A-Z]{2,10}$", "A CDE code is 2 to 10 capital letters.")],
-        help_text="The code of the group in CDE's Dashboard data files (studentgroup field, "
-                  "e.g. LTEL); not the slug. Blank for groups CDE does not publish.",
+        help_text=_("The code of the group in CDE's Dashboard data files (studentgroup field, "
+                  "e.g. LTEL); not the slug. Blank for groups CDE does not publish."),
     )
     category = models.CharField(
         max_length=20, choices=GroupCategory.choices, default=GroupCategory.OTHER,
-        help_text="Race/ethnicity groups partition all students; the others overlap.",
+        help_text=_("Race/ethnicity groups partition all students; the others overlap."),
     )
 
     objects = StudentGroupQuerySet.as_manager()
@@ -157,18 +162,18 @@ class StudentGroup(Dimension):
                 fields=["is_total"],
                 condition=Q(is_total=True),
                 name="one_all_students_group",
-                violation_error_message="Only one student group may stand for all students.",
+                violation_error_message=_("Only one student group may stand for all students."),
             ),
             models.UniqueConstraint(
                 fields=["cde_code"],
                 condition=~Q(cde_code=""),
                 name="one_group_per_cde_code",
-                violation_error_message="Another student group has this CDE code.",
+                violation_error_message=_("Another student group has this CDE code."),
             ),
         ]
 
     def clean(self):
         super().clean()
         if self.is_total and self.category == GroupCategory.RACE_ETHNICITY:
-            raise ValidationError({"category": "All students is the whole, not a "
-                                               "race/ethnicity group."})
+            raise ValidationError({"category": _("All students is the whole, not a "
+                                                 "race/ethnicity group.")})

@@ -38,10 +38,10 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
     )
     plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="+")
-    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    filename = models.CharField(max_length=255, help_text=_("The file's name as uploaded."))
     file = models.FileField(upload_to=_stored_name, max_length=300)
     approve = models.BooleanField(
-        default=False, help_text="Approve at once the rows whose metrics the owner may approve."
+        default=False, help_text=_("Approve at once the rows whose metrics the owner may approve.")
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
@@ -59,7 +59,7 @@ class ImportBatch(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["parsing", "previewed", "imported", "failed"]),
                 name="import_batch_state_known",
-                violation_error_message="Unknown import state.",
+                violation_error_message=_("Unknown import state."),
             ),
         ]
         indexes = [models.Index(fields=["owner", "-created_at"])]

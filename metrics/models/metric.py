@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
@@ -24,26 +25,26 @@ from .dimensions import SLUG_HELP
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "Higher is better"
-    LOWER = "lower", "Lower is better"
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
 
 
 class Accumulation(models.TextChoices):
-    PER_PERIOD = "per_period", "Per period"
-    CUMULATIVE = "cumulative", "Cumulative (running total)"
+    PER_PERIOD = "per_period", _("Per period")
+    CUMULATIVE = "cumulative", _("Cumulative (running total)")
 
 
 class Frequency(models.TextChoices):
-    ANNUAL = "annual", "Annual"
-    QUARTERLY = "quarterly", "Quarterly"
-    MONTHLY = "monthly", "Monthly"
+    ANNUAL = "annual", _("Annual")
+    QUARTERLY = "quarterly", _("Quarterly")
+    MONTHLY = "monthly", _("Monthly")
 
 
 class Level(models.TextChoices):
-    PLAN = "plan", "Plan-wide"
-    PILLAR = "pillar", "Pillar"
-    PRIORITY_AREA = "priority_area", "Priority area"
-    GOAL = "goal", "Goal"
+    PLAN = "plan", _("Plan-wide")
+    PILLAR = "pillar", _("Pillar")
+    PRIORITY_AREA = "priority_area", _("Priority area")
+    GOAL = "goal", _("Goal")
 
 
 class MetricQuerySet(models.QuerySet):
@@ -93,11 +94,11 @@ class Metric(models.Model):
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.COUNT)
     scale_min = models.DecimalField(
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True,
-        help_text="Rating: the lowest point of the scale (0 when empty).",
+        help_text=_("Rating: the lowest point of the scale (0 when empty)."),
     )
     scale_max = models.DecimalField(
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True,
-        help_text="Rating: the top of the scale (5 for 4.7/5). Rank: how many were ranked.",
+        help_text=_("Rating: the top of the scale (5 for 4.7/5). Rank: how many were ranked."),
     )
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     accumulation = models.CharField(
@@ -114,52 +115,52 @@ class Metric(models.Model):
     target_period = models.CharField(max_length=20, blank=True, help_text=PERIOD_FORMATS_HELP)
     on_track_threshold = models.PositiveSmallIntegerField(
         default=95,
-        help_text="On track when at least this % of the progress expected by now is made.",
+        help_text=_("On track when at least this % of the progress expected by now is made."),
     )
     at_risk_threshold = models.PositiveSmallIntegerField(
         default=80,
-        help_text="At risk (rather than off track) from this % of the expected progress.",
+        help_text=_("At risk (rather than off track) from this % of the expected progress."),
     )
     change_band = models.DecimalField(
         max_digits=8, decimal_places=4, null=True, blank=True,
-        help_text="Without a target, the largest change that still counts as maintained: a % "
+        help_text=_("Without a target, the largest change that still counts as maintained: a % "
                   "of the earlier value for counts, money, ratios and ratings (2 when empty), "
-                  "percentage points for percents (1), places for ranks (0: any move).",
+                  "percentage points for percents (1), places for ranks (0: any move)."),
     )
     is_context = models.BooleanField(
         "context figure", default=False,
-        help_text="A figure that describes the county or LACOE (students served, districts, "
+        help_text=_("A figure that describes the county or LACOE (students served, districts, "
                   "budgets, enrolments), not a result of the plan: never due, overdue or "
-                  "judged, and left out of status counts.",
+                  "judged, and left out of status counts."),
     )
     retired_on = models.DateField(
         null=True, blank=True,
-        help_text="The day the metric stopped being measured, mid-plan: from then it is never "
-                  "due or judged; its values stay in the history, exports and the report.",
+        help_text=_("The day the metric stopped being measured, mid-plan: from then it is never "
+                  "due or judged; its values stay in the history, exports and the report."),
     )
     retired_reason = models.TextField(
-        blank=True, help_text="Why the metric was retired (required with the date)."
+        blank=True, help_text=_("Why the metric was retired (required with the date).")
     )
     continues = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="continued_by",
-        help_text="The metric of an earlier plan that this one continues.",
+        help_text=_("The metric of an earlier plan that this one continues."),
     )
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="owned_metrics",
-        help_text="Data stewards who keep this metric up to date.",
+        help_text=_("Data stewards who keep this metric up to date."),
     )
     data_source = models.CharField(max_length=300, blank=True)
     dashboard_scale = models.ForeignKey(
         "metrics.DashboardScale", on_delete=models.PROTECT, null=True, blank=True,
         related_name="metrics",
-        help_text="The California School Dashboard scale whose 5x5 grid places this metric.",
+        help_text=_("The California School Dashboard scale whose 5x5 grid places this metric."),
     )
     public_hidden = models.BooleanField(
         "held back from the API", default=False,
-        help_text="Kept out of the token-less API even when its plan is public.",
+        help_text=_("Kept out of the token-less API even when its plan is public."),
     )
     is_headline = models.BooleanField(
-        default=False, help_text="A big-number callout of its pillar in the annual report."
+        default=False, help_text=_("A big-number callout of its pillar in the annual report.")
     )
     headline_label = models.CharField(max_length=200, blank=True)
     headline_order = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -174,73 +175,73 @@ class Metric(models.Model):
             models.UniqueConstraint(
                 fields=["plan", "code"],
                 name="metric_code_unique_in_plan",
-                violation_error_message="Another metric of this plan already has this code.",
+                violation_error_message=_("Another metric of this plan already has this code."),
             ),
             models.CheckConstraint(
                 condition=Q(goal__isnull=True) | Q(priority_area__isnull=False),
                 name="metric_goal_needs_priority_area",
-                violation_error_message="A metric under a goal names the goal's priority area.",
+                violation_error_message=_("A metric under a goal names the goal's priority area."),
             ),
             models.CheckConstraint(
                 condition=Q(priority_area__isnull=True) | Q(pillar__isnull=False),
                 name="metric_priority_area_needs_pillar",
-                violation_error_message="A metric under a priority area names its pillar.",
+                violation_error_message=_("A metric under a priority area names its pillar."),
             ),
             models.CheckConstraint(
                 condition=Q(unit__in=Unit.values),
                 name="metric_unit_known",
-                violation_error_message="Unknown unit.",
+                violation_error_message=_("Unknown unit."),
             ),
             models.CheckConstraint(
                 condition=Q(direction__in=Direction.values),
                 name="metric_direction_known",
-                violation_error_message="Unknown direction.",
+                violation_error_message=_("Unknown direction."),
             ),
             models.CheckConstraint(
                 condition=Q(accumulation__in=Accumulation.values),
                 name="metric_accumulation_known",
-                violation_error_message="Unknown accumulation.",
+                violation_error_message=_("Unknown accumulation."),
             ),
             models.CheckConstraint(
                 condition=Q(frequency__in=Frequency.values),
                 name="metric_frequency_known",
-                violation_error_message="Unknown update frequency.",
+                violation_error_message=_("Unknown update frequency."),
             ),
             models.CheckConstraint(
                 condition=~Q(unit=Unit.RATING) | Q(scale_max__isnull=False),
                 name="metric_rating_has_scale",
-                violation_error_message="A rating needs the top of its scale.",
+                violation_error_message=_("A rating needs the top of its scale."),
             ),
             models.CheckConstraint(
                 condition=Q(scale_min__isnull=True)
                 | Q(scale_max__isnull=True)
                 | Q(scale_max__gt=F("scale_min")),
                 name="metric_scale_ordered",
-                violation_error_message="The top of the scale must be above its bottom.",
+                violation_error_message=_("The top of the scale must be above its bottom."),
             ),
             models.CheckConstraint(
                 condition=Q(at_risk_threshold__lt=F("on_track_threshold"))
                 & Q(on_track_threshold__lte=100),
                 name="metric_thresholds_ordered",
                 violation_error_message=(
-                    "The at-risk threshold must be below the on-track threshold, "
-                    "which is at most 100%."
+                    _("The at-risk threshold must be below the on-track threshold, "
+                    "which is at most 100%.")
                 ),
             ),
             models.CheckConstraint(
                 condition=Q(change_band__isnull=True) | Q(change_band__gte=0),
                 name="metric_change_band_not_negative",
-                violation_error_message="The change band is 0 or more.",
+                violation_error_message=_("The change band is 0 or more."),
             ),
             models.CheckConstraint(
                 condition=Q(retired_on__isnull=True) | ~Q(retired_reason=""),
                 name="metric_retired_has_reason",
-                violation_error_message="Say why the metric was retired.",
+                violation_error_message=_("Say why the metric was retired."),
             ),
             models.CheckConstraint(
                 condition=Q(is_headline=False) | ~Q(headline_label=""),
                 name="metric_headline_has_label",
-                violation_error_message="A headline figure needs its callout label.",
+                violation_error_message=_("A headline figure needs its callout label."),
             ),
         ]
         indexes = [models.Index(fields=["pillar", "is_headline"])]
@@ -290,8 +291,9 @@ class Metric(models.Model):
         plan = self.plan
         if plan.closed_at and not closed_ok:
             raise ValidationError(
-                {field: f"The plan {plan.span_label} is closed: its values are final and no "
-                        "value can be entered or changed. An administrator can reopen it."},
+                {field: _("The plan %(plan)s is closed: its values are final and no value can "
+                          "be entered or changed. An administrator can reopen it.")
+                        % {"plan": plan.span_label}},
                 code="plan_closed",
             )
         try:
@@ -301,8 +303,10 @@ class Metric(models.Model):
         first = period.start if before_plan_ok else plan.starts_on
         if not period.within(first, plan.ends_on):
             raise ValidationError(
-                {field: f"{period} is outside the plan {plan.span_label}: use a period from "
-                        f"{plan.school_years[0]} to {plan.school_years[-1]}."},
+                {field: _("%(period)s is outside the plan %(plan)s: use a period from "
+                          "%(first)s to %(last)s.")
+                        % {"period": period, "plan": plan.span_label,
+                           "first": plan.school_years[0], "last": plan.school_years[-1]}},
                 code="period_outside_plan",
             )
         return period
@@ -314,22 +318,23 @@ class Metric(models.Model):
         errors = {}
         self._clean_levels(errors)
         if self.unit == Unit.RATING and self.scale_max is None:
-            errors["scale_max"] = "A rating needs the top of its scale (5 for a rating out of 5)."
+            errors["scale_max"] = _(
+                "A rating needs the top of its scale (5 for a rating out of 5).")
         if None not in (self.scale_min, self.scale_max) and self.scale_max <= self.scale_min:
-            errors["scale_max"] = "The top of the scale must be above its bottom."
+            errors["scale_max"] = _("The top of the scale must be above its bottom.")
         if self.at_risk_threshold is not None and self.on_track_threshold is not None:
             if self.on_track_threshold > 100:
-                errors["on_track_threshold"] = "The on-track threshold is at most 100%."
+                errors["on_track_threshold"] = _("The on-track threshold is at most 100%.")
             elif self.at_risk_threshold >= self.on_track_threshold:
-                errors["at_risk_threshold"] = "Must be below the on-track threshold."
+                errors["at_risk_threshold"] = _("Must be below the on-track threshold.")
         if self.is_headline and not self.headline_label:
-            errors["headline_label"] = "A headline figure needs the label printed under it."
+            errors["headline_label"] = _("A headline figure needs the label printed under it.")
         if self.is_context and self.target_value is not None:
-            errors["target_value"] = "A context figure is never judged: it has no target."
+            errors["target_value"] = _("A context figure is never judged: it has no target.")
         if self.retired_on and not (self.retired_reason or "").strip():
-            errors["retired_reason"] = "Say why the metric was retired."
+            errors["retired_reason"] = _("Say why the metric was retired.")
         if self.continues_id and self.continues_id == self.pk:
-            errors["continues"] = "A metric cannot continue itself."
+            errors["continues"] = _("A metric cannot continue itself.")
         if self.plan_id:
             for value_field, period_field in (
                 ("baseline_value", "baseline_period"),
@@ -341,13 +346,13 @@ class Metric(models.Model):
 
     def _clean_levels(self, errors):
         if self.goal_id and self.goal.priority_area_id != self.priority_area_id:
-            errors["goal"] = "This goal belongs to another priority area than the one chosen."
+            errors["goal"] = _("This goal belongs to another priority area than the one chosen.")
         if self.priority_area_id and self.priority_area.pillar_id != self.pillar_id:
-            errors["priority_area"] = "This priority area belongs to another pillar."
+            errors["priority_area"] = _("This priority area belongs to another pillar.")
         if self.pillar_id and self.plan_id and self.pillar.plan_id != self.plan_id:
-            errors["pillar"] = "This pillar belongs to another plan."
+            errors["pillar"] = _("This pillar belongs to another plan.")
         if self.program_id and self.plan_id and self.program.plan_id != self.plan_id:
-            errors["program"] = "This program belongs to another plan."
+            errors["program"] = _("This program belongs to another plan.")
 
     def _clean_pair(self, errors, value_field, period_field):
         value = getattr(self, value_field)

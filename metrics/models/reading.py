@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..evidence import (
@@ -43,11 +44,11 @@ class Publication(models.TextChoices):
     its approval and the decision). The other values are the reasons (privacy.Reason).
     """
 
-    UNDECIDED = "undecided", "Not decided yet"
-    PUBLISHED = "published", "Published"
-    PRIMARY = "primary", "Suppressed: fewer students than the plan's threshold"
-    UNKNOWN_SIZE = "unknown-size", "Suppressed: number of students not known"
-    COMPLEMENTARY = "complementary", "Suppressed: would reveal a small group"
+    UNDECIDED = "undecided", _("Not decided yet")
+    PUBLISHED = "published", _("Published")
+    PRIMARY = "primary", _("Suppressed: fewer students than the plan's threshold")
+    UNKNOWN_SIZE = "unknown-size", _("Suppressed: number of students not known")
+    COMPLEMENTARY = "complementary", _("Suppressed: would reveal a small group")
 
 
 class ReadingQuerySet(models.QuerySet):
@@ -58,7 +59,7 @@ class ReadingQuerySet(models.QuerySet):
 
 def returned_label(comment):
     """The one wording of a returned value, wherever it appears."""
-    return f"Returned: {comment}" if comment else "Returned"
+    return _("Returned: %(comment)s") % {"comment": comment} if comment else str(_("Returned"))
 
 
 class Reading(models.Model):
@@ -91,27 +92,27 @@ class Reading(models.Model):
                                                  help_text=COUNTS_HELP["denominator"])
     qualifier = models.CharField(
         max_length=20, choices=Qualifier.choices, blank=True, default=Qualifier.NONE,
-        help_text="How the report qualifies the figure: over 9,018; nearly 10,000; 50+.",
+        help_text=_("How the report qualifies the figure: over 9,018; nearly 10,000; 50+."),
     )
     is_derived = models.BooleanField(
-        default=False, help_text="Computed by us from other figures, not stated by the source."
+        default=False, help_text=_("Computed by us from other figures, not stated by the source.")
     )
     note = models.TextField(blank=True)
     evidence_url = models.URLField(
-        blank=True, max_length=500, help_text="A link to where the figure comes from."
+        blank=True, max_length=500, help_text=_("A link to where the figure comes from.")
     )
     # Stored under a random name (metrics/evidence.py), served by metrics:evidence as an
     # attachment typed from its content; a replaced or removed file leaves storage.
     evidence_file = models.FileField(
         upload_to=evidence_upload_to, blank=True, max_length=300,
         validators=[validate_evidence],
-        help_text="PDF, image, CSV, XLSX, DOCX or text file, at most 10 MB.",
+        help_text=_("PDF, image, CSV, XLSX, DOCX or text file, at most 10 MB."),
     )
     # The uploaded file's own name, made safe: the name the download is given.
     evidence_name = models.CharField(max_length=200, blank=True, default="", db_default="",
                                      editable=False)
     source_text = models.TextField(
-        blank=True, help_text="The source's own words for this figure, quoted exactly."
+        blank=True, help_text=_("The source's own words for this figure, quoted exactly.")
     )
     state = models.CharField(
         max_length=20, choices=ReadingState.choices, default=ReadingState.DRAFT,
@@ -165,8 +166,8 @@ class Reading(models.Model):
                 fields=["metric", "period", "district", "student_group"],
                 name="one_reading_per_metric_period_district_group",
                 violation_error_message=(
-                    "There is already a reading of this metric for this period, district and "
-                    "student group: correct that one instead."
+                    _("There is already a reading of this metric for this period, district and "
+                    "student group: correct that one instead.")
                 ),
             ),
             models.CheckConstraint(
@@ -177,18 +178,18 @@ class Reading(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="reading_period_ordered",
-                violation_error_message="A period ends after it starts.",
+                violation_error_message=_("A period ends after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(qualifier__in=Qualifier.values)
                 & Q(approved_qualifier__in=Qualifier.values),
                 name="reading_qualifier_known",
-                violation_error_message="Unknown qualifier.",
+                violation_error_message=_("Unknown qualifier."),
             ),
             models.CheckConstraint(
                 condition=Q(state__in=ReadingState.values),
                 name="reading_state_known",
-                violation_error_message="Unknown approval state.",
+                violation_error_message=_("Unknown approval state."),
             ),
             models.CheckConstraint(
                 condition=Q(numerator__isnull=True, denominator__isnull=True)
@@ -196,13 +197,13 @@ class Reading(models.Model):
                 | Q(numerator__isnull=False, denominator__isnull=False, denominator__gt=0,
                     numerator__lte=F("denominator")),
                 name="reading_counts_pair",
-                violation_error_message="A numerator and a denominator come together, the "
-                "numerator at most the denominator, the denominator more than 0.",
+                violation_error_message=_("A numerator and a denominator come together, the "
+                "numerator at most the denominator, the denominator more than 0."),
             ),
             models.CheckConstraint(
                 condition=~Q(state=ReadingState.APPROVED) | Q(approved_value__isnull=False),
                 name="reading_approved_has_value",
-                violation_error_message="An approved reading has an approved value.",
+                violation_error_message=_("An approved reading has an approved value."),
             ),
         ]
         indexes = [

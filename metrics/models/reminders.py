@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .metric import Metric
 
@@ -35,7 +36,7 @@ class ApprovalDigestLog(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "sent_on"], name="one_digest_per_user_day",
-                                    violation_error_message="A digest was already sent today."),
+                                    violation_error_message=_("A digest was already sent today.")),
         ]
 
     def __str__(self):

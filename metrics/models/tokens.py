@@ -11,6 +11,7 @@ Rotating SECRET_KEY therefore invalidates every token; people create new ones.
 from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["ApiToken", "token_digest"]
 
@@ -30,7 +31,7 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for, in your words.")
+    name = models.CharField(max_length=100, help_text=_("What the token is for, in your words."))
     # The first characters of the token, so its owner can tell tokens apart: 8 of
     # 43 characters leave 200 bits unknown.
     prefix = models.CharField(max_length=8, editable=False)

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ..roles import PILLAR_LEAD, STEWARD
 from .plans import refuse_if_closed
@@ -12,14 +13,14 @@ def metric_assign_owners(*, metric, owners):
     """Make `owners` (users with the Data steward role) the stewards who keep `metric`.
     Returns True when the owners changed."""
     return _assign(metric.owners, owners, role=STEWARD, plan=metric.plan,
-                   doing="changing who keeps a metric")
+                   doing=_("changing who keeps a metric"))
 
 
 def pillar_assign_leads(*, pillar, leads):
     """Make `leads` (users with the Pillar lead role) the leads of `pillar`: they approve
     its values and set its targets. Returns True when the leads changed."""
     return _assign(pillar.leads, leads, role=PILLAR_LEAD, plan=pillar.plan,
-                   doing="changing a pillar's leads")
+                   doing=_("changing a pillar's leads"))
 
 
 def _assign(relation, users, *, role, plan, doing):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
@@ -38,8 +39,9 @@ def refuse_if_closed(plan, doing):
     Metric.validate_period with the same words."""
     if plan.closed_at:
         raise ValidationError(
-            f"The plan {plan.span_label} is closed: its values are final, so {doing} is not "
-            "possible any more. An administrator can reopen it.",
+            _("The plan %(plan)s is closed: its values are final, so %(doing)s is not "
+              "possible any more. An administrator can reopen it.")
+            % {"plan": plan.span_label, "doing": doing},
             code="plan_closed",
         )
 

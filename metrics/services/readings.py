@@ -9,6 +9,7 @@ their intent and this module refuses an approval the user may not make.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import access, plausibility
 from ..aggregates import request_rebuild
@@ -31,9 +32,10 @@ class _Keep:
 KEEP = _Keep()
 
 
-RETURN_NEEDS_COMMENT = "Say what needs changing, so the steward can fix it."
+RETURN_NEEDS_COMMENT = _("Say what needs changing, so the steward can fix it.")
 
-APPROVAL_REFUSED = "You may not approve values of this metric: a pillar lead of its pillar does."
+APPROVAL_REFUSED = _(
+    "You may not approve values of this metric: a pillar lead of its pillar does.")
 
 
 def approved_metric_ids(user, metrics, approve=None):
@@ -207,7 +209,7 @@ def _approve(reading, user, at=None):
     reading.approved_at = at or timezone.now()
 
 
-CHECK_FIRST = "Tick “checked” to approve it: {warning}"
+CHECK_FIRST = _("Tick “checked” to approve it: %(warning)s")
 
 
 def reading_approve(*, reading, user, comment="", checked=False):
@@ -217,14 +219,14 @@ def reading_approve(*, reading, user, comment="", checked=False):
     (`user=None`, loading published figures) is not asked."""
     if not approval(user, reading.metric, True):
         raise PermissionDenied(APPROVAL_REFUSED)
-    refuse_if_closed(reading.metric.plan, "approving a value")
+    refuse_if_closed(reading.metric.plan, _("approving a value"))
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         if not checked and user is not None:
             judged = plausibility.judged(
                 Reading.objects.select_related("metric").filter(pk=reading.pk)).get()
             if text := plausibility.warning(judged):
-                raise ValidationError({"checked": CHECK_FIRST.format(warning=text)})
+                raise ValidationError({"checked": CHECK_FIRST % {"warning": text}})
         _approve(reading, user)
         reading.review_comment = comment or ""
         reading.save()
@@ -236,14 +238,14 @@ def reading_return(*, reading, user, comment):
     """Send a submitted value back to its steward with a comment; the approved one stays."""
     if not approval(user, reading.metric, True):
         raise PermissionDenied(APPROVAL_REFUSED)
-    refuse_if_closed(reading.metric.plan, "returning a value")
+    refuse_if_closed(reading.metric.plan, _("returning a value"))
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": RETURN_NEEDS_COMMENT})
     with transaction.atomic():
         reading = Reading.objects.select_for_update().get(pk=reading.pk)
         if reading.state == ReadingState.APPROVED:
-            raise ValidationError({"comment": "This value is already approved."})
+            raise ValidationError({"comment": _("This value is already approved.")})
         reading.state = ReadingState.RETURNED
         reading.review_comment = comment
         reading.save()
@@ -255,7 +257,7 @@ def reading_return(*, reading, user, comment):
 def reading_restore(*, reading, record, user):
     """Bring back the value of a historical record, through the same path as an edit."""
     if record.id != reading.pk:
-        raise PermissionDenied("That history entry belongs to another reading.")
+        raise PermissionDenied(_("That history entry belongs to another reading."))
     return reading_record(
         metric=reading.metric, period=reading.period, district=reading.district,
         student_group=reading.student_group, value=record.value, numerator=record.numerator,

@@ -6,6 +6,10 @@ Every link is absolute, built from `SITE_URL` (`absolute_url`). With DEBUG off a
 SITE_URL that is unset or a loopback address would send people links that lead
 nowhere: sending is refused (`SiteUrlRefused`) with a message saying what to set.
 Synthetic (demo) plans are never in an e-mail.
+
+Every e-mail is written in the site's language (`settings.LANGUAGE_CODE`), through the
+catalogue: we do not store the language each person reads, and a message sent on a
+pillar lead's action must not take the lead's page language to a steward.
 """
 
 import ipaddress
@@ -18,11 +22,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import selectors
 from ..models import ApprovalDigestLog, ReminderLog
-from ..status import due_on, is_overdue
+from ..status import due_on, is_overdue, written_day
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ def site_url():
             f"SITE_URL is {url or 'not set'}: e-mails would link to a page nobody else can "
             "open. Set SITE_URL to the address people use (e.g. https://kpi.example.org) "
             "before sending e-mails."
-        )
+        )  # for the administrator's log and console: not translated
     return url
 
 
@@ -56,8 +62,13 @@ def absolute_url(path):
     return f"{site_url()}{path}"
 
 
-def _day(day):
-    return f"{day.day} {day:%B %Y}"
+def _mail_language():
+    """The language every e-mail is written in: see the module's docstring."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _hello(user):
+    return _("Hello %(name)s,") % {"name": user.get_full_name() or user.get_username()}
 
 
 # --- Stewards: due and overdue metrics -------------------------------------------
@@ -84,13 +95,14 @@ def send_due_reminders(*, today=None):
         due = list(_due_rows(user, rows, today))
         if not due or not user.email:
             continue
-        with transaction.atomic():
+        with transaction.atomic(), _mail_language():
             ReminderLog.objects.bulk_create(
                 [ReminderLog(user=user, metric=r.metric, period=r.next_period) for r in due],
                 ignore_conflicts=True,
             )
             send_mail(
-                subject=f"{len(due)} metric update{'s' * (len(due) != 1)} due",
+                subject=ngettext("%(count)s metric update due", "%(count)s metric updates due",
+                                 len(due)) % {"count": len(due)},
                 message=_due_body(user, due, base),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[user.email],
@@ -119,19 +131,21 @@ def _due_rows(user, rows, today):
 
 
 def _due_body(user, rows, base):
-    lines = [f"Hello {user.get_full_name() or user.get_username()},", "",
-             "These metrics you keep are waiting for their next value:", ""]
+    lines = [_hello(user), "", _("These metrics you keep are waiting for their next value:"), ""]
     for row in sorted(rows, key=lambda r: (not r.is_overdue, r.due_on, r.metric.name)):
         metric = row.metric
-        state = "OVERDUE" if row.is_overdue else "due"
+        line = (_("- %(metric)s (%(plan)s): %(period)s, due by %(day)s (OVERDUE)")
+                if row.is_overdue else
+                _("- %(metric)s (%(plan)s): %(period)s, due by %(day)s (due)"))
         enter = reverse("metrics:enter", kwargs={"plan": metric.plan.slug, "code": metric.code})
         lines += [
-            f"- {metric.name} ({metric.plan.name}): {row.next_period}, due by "
-            f"{_day(row.due_on)} ({state})",
+            line % {"metric": metric.name, "plan": metric.plan.name, "period": row.next_period,
+                    "day": written_day(row.due_on)},
             f"  {base}{enter}?period={row.next_period}",
         ]
-    lines += ["", f"All your updates: {base}{reverse('metrics:my_updates')}", "",
-              "You get one reminder per metric and period."]
+    lines += ["", _("All your updates: %(link)s") % {
+        "link": f"{base}{reverse('metrics:my_updates')}"}, "",
+        _("You get one reminder per metric and period.")]
     return "\n".join(lines)
 
 
@@ -151,19 +165,22 @@ def notify_returned(*, reading, user=None):
             reverse("metrics:enter", kwargs={"plan": metric.plan.slug, "code": metric.code})
             + f"?period={reading.period}"
         )
-        by = (user.get_full_name() or user.get_username()) if user else "A pillar lead"
-        send_mail(
-            subject=f"Returned: {metric.name}, {reading.period}",
-            message="\n".join([
-                f"Hello {steward.get_full_name() or steward.get_username()},", "",
-                f"{by} returned the value of {metric.name} ({metric.plan.name}) for "
-                f"{reading.period}, {reading.display_value}:", "",
-                f"  {reading.review_comment}", "",
-                f"Correct and resubmit it at {link}",
-            ]),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[steward.email],
-        )
+        with _mail_language():
+            by = (user.get_full_name() or user.get_username()) if user else _("A pillar lead")
+            words = {"by": by, "metric": metric.name, "plan": metric.plan.name,
+                     "period": reading.period, "value": reading.display_value}
+            send_mail(
+                subject=_("Returned: %(metric)s, %(period)s") % words,
+                message="\n".join([
+                    _hello(steward), "",
+                    _("%(by)s returned the value of %(metric)s (%(plan)s) for %(period)s, "
+                      "%(value)s:") % words, "",
+                    f"  {reading.review_comment}", "",
+                    _("Correct and resubmit it at %(link)s") % {"link": link},
+                ]),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[steward.email],
+            )
     except SiteUrlRefused as exc:
         log.error("Return notice for reading %s not sent: %s", reading.pk, exc)
         return False
@@ -195,22 +212,28 @@ def send_approval_digests(*, today=None):
         if not waiting:
             continue
         first = list(queue[:20])
-        with transaction.atomic():
-            _, created = ApprovalDigestLog.objects.get_or_create(
+        with transaction.atomic(), _mail_language():
+            _digest, created = ApprovalDigestLog.objects.get_or_create(
                 user=lead, sent_on=today, defaults={"waiting": waiting})
             if not created:
                 continue
-            lines = [f"Hello {lead.get_full_name() or lead.get_username()},", "",
-                     f"{waiting} value{'s wait' if waiting != 1 else ' waits'} for your "
-                     "approval:", ""]
+            lines = [_hello(lead), "",
+                     ngettext("%(count)s value waits for your approval:",
+                              "%(count)s values wait for your approval:", waiting)
+                     % {"count": waiting}, ""]
             lines += [f"- {r.metric.name} ({r.metric.plan.name}), {r.period}: "
                       f"{r.display_value}" for r in first]
             if waiting > len(first):
-                lines.append(f"- and {waiting - len(first)} more")
-            lines += ["", f"Review them at {base}{reverse('metrics:approvals')}", "",
-                      "You get at most one of these a day."]
+                more = waiting - len(first)
+                lines.append(ngettext("- and %(count)s more", "- and %(count)s more", more)
+                             % {"count": more})
+            lines += ["", _("Review them at %(link)s") % {
+                "link": f"{base}{reverse('metrics:approvals')}"}, "",
+                _("You get at most one of these a day.")]
             send_mail(
-                subject=f"{waiting} value{'s' * (waiting != 1)} waiting for your approval",
+                subject=ngettext("%(count)s value waiting for your approval",
+                                 "%(count)s values waiting for your approval", waiting)
+                % {"count": waiting},
                 message="\n".join(lines), from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[lead.email],
             )

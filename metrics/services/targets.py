@@ -1,6 +1,7 @@
 """Writes to a metric's targets, baselines and status thresholds."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from ..aggregates import request_rebuild
 from .plans import refuse_if_closed
@@ -12,7 +13,7 @@ TARGET_FIELDS = ("target_value", "target_period", "baseline_value", "baseline_pe
 def metric_set_target(*, metric, **values):
     """Set a metric's target, baseline and status thresholds; the dashboards follow.
     Refused (ValidationError) in a closed plan: its statuses are final."""
-    refuse_if_closed(metric.plan, "setting a target")
+    refuse_if_closed(metric.plan, _("setting a target"))
     with transaction.atomic():
         for name in TARGET_FIELDS:
             if name in values:
