@@ -22,24 +22,27 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from .periods import Kind, Period, metric_is_retired, next_period
 from .units import Unit, format_change
 
 
 class Status(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
-    IMPROVED = "improved", "Improved"
-    MAINTAINED = "maintained", "Maintained"
-    DECLINED = "declined", "Declined"
-    BASELINE = "baseline", "Baseline"
-    NO_TARGET = "no_target", "No target"
-    NO_DATA = "no_data", "No data"
-    NOT_ENOUGH_TARGETS = "not_enough_targets", "Not enough targets to judge"
-    CONTEXT = "context", "Context figure"
-    RETIRED = "retired", "Retired"
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OFF_TRACK = "off_track", _("Off track")
+    IMPROVED = "improved", _("Improved")
+    MAINTAINED = "maintained", _("Maintained")
+    DECLINED = "declined", _("Declined")
+    BASELINE = "baseline", _("Baseline")
+    NO_TARGET = "no_target", _("No target")
+    NO_DATA = "no_data", _("No data")
+    NOT_ENOUGH_TARGETS = "not_enough_targets", _("Not enough targets to judge")
+    CONTEXT = "context", _("Context figure")
+    RETIRED = "retired", _("Retired")
 
 
 @dataclass(frozen=True)
@@ -56,18 +59,18 @@ class StatusDisplay:
 # indigo, plum) and the coverage ones keep clear of the target statuses' green, amber
 # and red, so a change is never read as progress against a target.
 STATUS_DISPLAY = {
-    Status.ON_TRACK: StatusDisplay("On track", "✔", "#1a6b34"),
-    Status.AT_RISK: StatusDisplay("At risk", "▲", "#8a5300"),
-    Status.OFF_TRACK: StatusDisplay("Off track", "✖", "#a4161a"),
-    Status.IMPROVED: StatusDisplay("Improved", "↗", "#0b5cad"),
-    Status.MAINTAINED: StatusDisplay("Maintained", "→", "#55508a"),
-    Status.DECLINED: StatusDisplay("Declined", "↘", "#8e2c6e"),
-    Status.BASELINE: StatusDisplay("Baseline", "◆", "#2d6670"),
-    Status.NO_TARGET: StatusDisplay("No target", "○", "#5b6670"),
-    Status.NO_DATA: StatusDisplay("No data", "–", "#6b7580"),
-    Status.NOT_ENOUGH_TARGETS: StatusDisplay("Not enough targets to judge", "◌", "#7a4a1f"),
-    Status.CONTEXT: StatusDisplay("Context figure", "ℹ", "#4f4f57"),
-    Status.RETIRED: StatusDisplay("Retired", "⊘", "#5a4e44"),
+    Status.ON_TRACK: StatusDisplay(_("On track"), "✔", "#1a6b34"),
+    Status.AT_RISK: StatusDisplay(_("At risk"), "▲", "#8a5300"),
+    Status.OFF_TRACK: StatusDisplay(_("Off track"), "✖", "#a4161a"),
+    Status.IMPROVED: StatusDisplay(_("Improved"), "↗", "#0b5cad"),
+    Status.MAINTAINED: StatusDisplay(_("Maintained"), "→", "#55508a"),
+    Status.DECLINED: StatusDisplay(_("Declined"), "↘", "#8e2c6e"),
+    Status.BASELINE: StatusDisplay(_("Baseline"), "◆", "#2d6670"),
+    Status.NO_TARGET: StatusDisplay(_("No target"), "○", "#5b6670"),
+    Status.NO_DATA: StatusDisplay(_("No data"), "–", "#6b7580"),
+    Status.NOT_ENOUGH_TARGETS: StatusDisplay(_("Not enough targets to judge"), "◌", "#7a4a1f"),
+    Status.CONTEXT: StatusDisplay(_("Context figure"), "ℹ", "#4f4f57"),
+    Status.RETIRED: StatusDisplay(_("Retired"), "⊘", "#5a4e44"),
 }
 JUDGED = (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK)
 CHANGES = (Status.IMPROVED, Status.MAINTAINED, Status.DECLINED)
@@ -76,13 +79,15 @@ CHANGES = (Status.IMPROVED, Status.MAINTAINED, Status.DECLINED)
 # group's status only.
 NOT_TRACKED = (Status.CONTEXT, Status.RETIRED)
 STATUS_ORDER = [s for s in STATUS_DISPLAY if s not in (*NOT_TRACKED, Status.NOT_ENOUGH_TARGETS)]
-UNKNOWN_DISPLAY = StatusDisplay("Unknown", "?", "#4a5560")
+UNKNOWN_DISPLAY = StatusDisplay(_("Unknown"), "?", "#4a5560")
 
 
 def display(status, *, final=False) -> StatusDisplay:
     """How `status` looks; `final` (its plan is closed) adds "(final)" to the word."""
     shown = STATUS_DISPLAY.get(status, UNKNOWN_DISPLAY)
-    return replace(shown, word=f"{shown.word} (final)") if final else shown
+    if not final:
+        return shown
+    return replace(shown, word=gettext("%(status)s (final)") % {"status": shown.word})
 
 
 # After the next period ends, how long before its reading counts as overdue, by the
@@ -364,11 +369,13 @@ class PlanLife:
     @property
     def message(self):
         if self.closed:
-            return (f"This plan ended on {_day(self.ends_on)} and was closed on "
-                    f"{_day(self.closed_on)}: its figures and statuses are final.")
+            return gettext("This plan ended on %(ended)s and was closed on %(closed)s: its "
+                           "figures and statuses are final.") % {
+                "ended": _day(self.ends_on), "closed": _day(self.closed_on)}
         if self.ended:
-            return (f"This plan ended on {_day(self.ends_on)}. Nothing counts as overdue any "
-                    "more; values for its own periods never entered may still be added.")
+            return gettext("This plan ended on %(ended)s. Nothing counts as overdue any more; "
+                           "values for its own periods never entered may still be added.") % {
+                "ended": _day(self.ends_on)}
         return ""
 
 
@@ -385,7 +392,9 @@ def _local_date(moment):
 
 
 def _day(day):
-    return f"{day.day} {day:%B %Y}"
+    """A day written out in the active language: "30 June 2025", "30 de junio de 2025"
+    (README "Languages")."""
+    return date_format(day, pgettext("a day written out", "j F Y"))
 
 
 # --- Groups of metrics -----------------------------------------------------------
@@ -406,10 +415,19 @@ def has_enough_targets(tracked, judged):
 
 def change_summary(counts):
     """"1 improved, 0 maintained, 2 declined, 100 baseline": the counts by change."""
-    parts = [f"{counts.get(s, 0)} {s.label.lower()}" for s in CHANGES]
-    parts += [f"{counts[s]} {s.label.lower()}" for s in (Status.BASELINE, Status.NO_TARGET,
-                                                        Status.NO_DATA) if counts.get(s)]
-    return ", ".join(parts)
+    shown = {s: counts.get(s, 0) for s in CHANGES}
+    shown.update({s: counts[s] for s in (Status.BASELINE, Status.NO_TARGET, Status.NO_DATA)
+                  if counts.get(s)})
+    return count_words(shown)
+
+
+def count_words(counts):
+    """Counts per status in words, in the order given, the word after the count in
+    English and before it in Spanish ("2 improved", "mejoró: 2"), which reads whatever the
+    count: "1 improved, 0 maintained"."""
+    return ", ".join(
+        gettext("%(count)s %(status)s") % {"count": n, "status": display(code).word.lower()}
+        for code, n in counts.items())
 
 
 def rollup_status(counts):
