@@ -372,7 +372,16 @@ COUNT_WORDS = {
 
 
 def _count(status, count):
-    return COUNT_WORDS[status] % {"count": count}
+    if status in COUNT_WORDS:
+        return COUNT_WORDS[status] % {"count": count}
+    # The other statuses: the count beside the status word ("5 on track", "en buen
+    # camino: 5" in Spanish).
+    return _("%(count)s %(status)s") % {"count": count, "status": display(status).word.lower()}
+
+
+def count_words(counts):
+    """{status: count} in words, in the order given: "5 on track, 1 at risk"."""
+    return ", ".join(_count(status, count) for status, count in counts.items())
 
 
 def rollup_status(counts):

@@ -9,6 +9,8 @@ draws it with plotly.js from our static files (templates/pillars/_plotly_js.html
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from metrics.status import STATUS_ORDER, Status, display
 from metrics.units import spec
 
@@ -56,7 +58,7 @@ def status_distribution(counts, div_id, *, height=120):
     """A horizontal stacked bar of how many metrics are in each status."""
     traces = [
         {
-            "type": "bar", "orientation": "h", "name": status.label,
+            "type": "bar", "orientation": "h", "name": str(status.label),
             "x": [counts.get(status, 0)], "y": [""],
             "marker": {"color": display(status).colour},
             "hovertemplate": f"{status.label}: %{{x}}<extra></extra>",
@@ -69,7 +71,7 @@ def status_distribution(counts, div_id, *, height=120):
         "layout": {
             "barmode": "stack", "showlegend": True,
             "margin": {"l": 10, "r": 10, "t": 10, "b": 90},
-            "xaxis": {"title": {"text": "Metrics"}, "dtick": _tick(sum(counts.values()))},
+            "xaxis": {"title": {"text": _("Metrics")}, "dtick": _tick(sum(counts.values()))},
             "yaxis": {"visible": False},
         },
     }
@@ -83,22 +85,25 @@ def progress(rows, div_id):
     figure = {
         "data": [
             {
-                "type": "bar", "orientation": "h", "name": "Progress made",
+                "type": "bar", "orientation": "h", "name": _("Progress made"),
                 "y": labels, "x": [round(r.progress * 100, 1) for r in rows],
                 "marker": {"color": [display(r.status).colour for r in rows]},
-                "hovertemplate": "%{y}: %{x}% of the way to target<extra></extra>",
+                "hovertemplate": _("%(metric)s: %(progress)s%% of the way to target") % {
+                    "metric": "%{y}", "progress": "%{x}"} + "<extra></extra>",
             },
             {
-                "type": "scatter", "mode": "markers", "name": "Expected by now",
+                "type": "scatter", "mode": "markers", "name": _("Expected by now"),
                 "y": labels, "x": [round((r.expected or 0) * 100, 1) for r in rows],
                 "marker": {"symbol": "line-ns-open", "size": 18, "color": "#1b1f24",
                            "line": {"width": 3}},
-                "hovertemplate": "%{y}: %{x}% expected by now<extra></extra>",
+                "hovertemplate": _("%(metric)s: %(progress)s%% expected by now") % {
+                    "metric": "%{y}", "progress": "%{x}"} + "<extra></extra>",
             },
         ],
         "layout": {
             "margin": {"l": 10, "r": 10, "t": 10, "b": 100},
-            "xaxis": {"title": {"text": "% of the way from baseline to target"},
+            "xaxis": {"title": {"text": _("%(percent)s of the way from baseline to target")
+                                % {"percent": "%"}},
                       "ticksuffix": "%", "rangemode": "tozero"},
             "yaxis": {"automargin": True, "autorange": "reversed"},
         },
@@ -123,11 +128,13 @@ def trend(metric, series, div_id):
     for years in sorted({point[2] for point in series if len(point) > 2}):
         points = [point for point in series if point[2:] == [years]]
         data.append({
-            "type": "scatter", "mode": "lines+markers", "name": f"{years} plan",
+            "type": "scatter", "mode": "lines+markers",
+            "name": _("%(years)s plan") % {"years": years},
             "x": [p[0] for p in points], "y": [float(p[1]) for p in points],
             "line": {"color": EARLIER_COLOUR, "width": 2, "dash": "dot"},
             "marker": {"symbol": "circle-open", "size": 10, "color": EARLIER_COLOUR},
-            "hovertemplate": f"%{{x}} ({years} plan): {unit.hover()}<extra></extra>",
+            "hovertemplate": _("%(period)s (%(years)s plan): %(value)s") % {
+                "period": "%{x}", "years": years, "value": unit.hover()} + "<extra></extra>",
         })
     if own:
         data.append({
@@ -140,15 +147,17 @@ def trend(metric, series, div_id):
         # A single point is no trend: label its value and say so.
         data[0].update(mode="markers+text", marker={"size": 12, "color": "#00467f"},
                        text=[metric.format(series[0][1])], textposition="top center",
-                       name=f"{metric.name}: one reading so far")
+                       name=_("%(metric)s: one reading so far") % {"metric": metric.name})
     for label, value, dash, colour in (
         # The target line in the colour of the metrics that reach it, the baseline in grey.
-        ("Target", metric.target_value, "dash", display(Status.ON_TRACK).colour),
-        ("Baseline", metric.baseline_value, "dot", display(Status.NO_TARGET).colour),
+        (_("Target %(value)s"), metric.target_value, "dash", display(Status.ON_TRACK).colour),
+        (_("Baseline %(value)s"), metric.baseline_value, "dot",
+         display(Status.NO_TARGET).colour),
     ):
         if value is not None and periods:
             data.append({
-                "type": "scatter", "mode": "lines", "name": f"{label} {metric.format(value)}",
+                "type": "scatter", "mode": "lines",
+                "name": label % {"value": metric.format(value)},
                 "x": [periods[0], periods[-1]], "y": [float(value)] * 2,
                 "line": {"dash": dash, "color": colour, "width": 2},
                 "hoverinfo": "skip",
@@ -158,10 +167,10 @@ def trend(metric, series, div_id):
         "layout": {
             "margin": {"l": 10, "r": 10, "t": 30, "b": 110},
             # The periods in time order, whichever trace has them.
-            "xaxis": {"type": "category", "title": {"text": "Period"}, "automargin": True,
+            "xaxis": {"type": "category", "title": {"text": _("Period")}, "automargin": True,
                       "categoryorder": "array", "categoryarray": periods},
             "yaxis": unit.axis(scale_min=metric.scale_min, scale_max=metric.scale_max),
-            "annotations": [{"text": "One reading so far", "xref": "paper", "yref": "paper",
+            "annotations": [{"text": _("One reading so far"), "xref": "paper", "yref": "paper",
                              "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom",
                              "showarrow": False}] if one else [],
         },

@@ -1,6 +1,6 @@
 from django import template
 
-from ..status import STATUS_DISPLAY, display, plan_life
+from ..status import STATUS_DISPLAY, count_words, plan_life
 from ..tables import row_status_badge, status_badge
 from ..units import format_change
 
@@ -47,8 +47,8 @@ def status_label(code):
 
 @register.simple_tag
 def status_summary(counts):
-    """Status counts in words, in the statuses' order: "5 on track, 1 at risk, 2 no data"."""
+    """Status counts in words, in the statuses' order: "5 on track, 1 at risk, 2 no data"
+    ("en buen camino: 5, ..." in Spanish)."""
     order = list(STATUS_DISPLAY)
     codes = sorted(counts, key=lambda code: order.index(code) if code in order else len(order))
-    return ", ".join(f"{counts[code]} {display(code).word.lower()}" for code in codes
-                     if counts[code])
+    return count_words({code: counts[code] for code in codes if counts[code]})
