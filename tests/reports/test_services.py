@@ -21,12 +21,12 @@ def test_progress_is_recorded_pillar_by_pillar(users, small_plan, monkeypatch):
     seen = []
     original = services.produce
 
-    def spying(plan, year, fmt, pillars=None, *, progress=None):
+    def spying(plan, year, fmt, pillars=None, *, progress=None, language="en"):
         def record(done, total):
             progress(done, total)
             row = ExportJob.objects.get()
             seen.append((row.state, row.progress_done, row.progress_total))
-        return original(plan, year, fmt, pillars, progress=record)
+        return original(plan, year, fmt, pillars, progress=record, language=language)
 
     monkeypatch.setattr(services, "produce", spying)
     job = ExportJobFactory(user=users["comms"], plan=small_plan, format="docx",
