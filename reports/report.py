@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -320,11 +320,8 @@ def build_data(plan, school_year, pillars=None, *, progress=None):
         rows.append(reading_row(reading, status=words.get(reading.metric_id, "")))
     if progress:
         progress(len(chosen), len(chosen))
-    # The data files stay English in every language: the import reads them back.
-    with translation.override("en"):
-        title = report_title(plan, school_year)
-    return Data(plan=plan, school_year=school_year, prior_year=prior.text, title=title,
-                pillars=chosen, rows=rows)
+    return Data(plan=plan, school_year=school_year, prior_year=prior.text,
+                title=report_title(plan, school_year), pillars=chosen, rows=rows)
 
 
 def written_day(day):

@@ -127,7 +127,7 @@ def _cover(doc, report):
     for label, text in ((_("Mission"), report.plan.mission), (_("Vision"), report.plan.vision)):
         if text:
             paragraph = doc.add_paragraph()
-            paragraph.add_run(_("%(label)s: ") % {"label": label}).bold = True
+            paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(text)
     if not report.all_pillars:
         doc.add_paragraph(report.edition_text)
