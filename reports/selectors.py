@@ -5,7 +5,7 @@ this module reads only the reports app's own models itself. The report uses appr
 values only; a school year is a metrics.periods.Period (1 July to 30 June).
 """
 
-from django.db.models import F
+from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -92,7 +92,7 @@ def highlights_without_spanish(plan):
     no Spanish version, year by year, the introduction first."""
     rows = []
     for h in (Highlight.objects.filter(plan=plan).select_related("pillar")
-              .order_by("school_year", F("pillar__order").asc(nulls_first=True))):
+              .order_by("school_year", models.F("pillar__order").asc(nulls_first=True))):
         if (h.body_en or "").strip() and not (h.body_es or "").strip():
             where = f"Pillar {h.pillar.order}" if h.pillar else "Introduction"
             rows.append(Missing("Highlights", f"{h.school_year}, {where}", "body", h.body_en,
