@@ -25,16 +25,25 @@ per pillar after its goals.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from metrics.periods import Period
 from metrics.units import Unit, format_change, format_figure
 
 from . import selectors
 from .report import by_metric, pick
 
-COLUMNS = ("Metric #", "Metric", "Baseline", "Year 1 Outcome", "Year 2 Outcome",
-           "Target for Year 3 Outcome", "Current Difference from Baseline")
-NO_BASELINE = "No baseline set in the plan"
-NO_TARGET = "No target set in the plan"
+# In English exactly the template's words (tests/reports/test_lcap.py); a Spanish export
+# gives them in Spanish, with the English of this file beside each in the catalogue.
+COLUMNS = (pgettext_lazy("LCAP column", "Metric #"), pgettext_lazy("LCAP column", "Metric"),
+           pgettext_lazy("LCAP column", "Baseline"),
+           pgettext_lazy("LCAP column", "Year 1 Outcome"),
+           pgettext_lazy("LCAP column", "Year 2 Outcome"),
+           pgettext_lazy("LCAP column", "Target for Year 3 Outcome"),
+           pgettext_lazy("LCAP column", "Current Difference from Baseline"))
+NO_BASELINE = gettext_lazy("No baseline set in the plan")
+NO_TARGET = gettext_lazy("No target set in the plan")
 
 
 @dataclass
@@ -55,7 +64,8 @@ class Results:
 
 
 def lcap_title(plan, school_year):
-    return f"{plan.organisation}: LCAP Measuring and Reporting Results, {school_year}"
+    return _("%(organisation)s: LCAP Measuring and Reporting Results, %(year)s") % {
+        "organisation": plan.organisation, "year": school_year}
 
 
 def build_lcap(plan, school_year, pillars=None, *, progress=None):
@@ -80,12 +90,13 @@ def build_lcap(plan, school_year, pillars=None, *, progress=None):
         for goal, area, members in sorted(goals.values(),
                                           key=lambda g: (g[1].order, g[0].order)):
             number = f"{pillar.order}.{area.order}.{goal.order}"
-            tables.append(_table(number, f"Goal {number}: {goal.statement}", members,
-                                 readings, years, year))
+            title = _("Goal %(number)s: %(goal)s") % {"number": number,
+                                                       "goal": goal.statement}
+            tables.append(_table(number, title, members, readings, years, year))
         if loose:
-            tables.append(_table(
-                f"{pillar.order}.0", f"Pillar {pillar.order}: {pillar.name}, metrics under no "
-                "single goal", loose, readings, years, year))
+            title = _("Pillar %(number)s: %(pillar)s, metrics under no single goal") % {
+                "number": pillar.order, "pillar": pillar.name}
+            tables.append(_table(f"{pillar.order}.0", title, loose, readings, years, year))
         if progress:
             progress(done, len(chosen))
     return Results(plan=plan, school_year=school_year, title=lcap_title(plan, school_year),
@@ -107,21 +118,22 @@ def _figure(metric, value, qualifier=""):
 def row(number, metric, readings, years, until):
     """One metric's row, in COLUMNS order."""
     baseline = (f"{_figure(metric, metric.baseline_value)} ({metric.baseline_period})"
-                if metric.baseline_value is not None else NO_BASELINE)
+                if metric.baseline_value is not None else str(NO_BASELINE))
     outcomes = []
     for school_year in years[:2]:
         period = Period.parse(school_year)
         if period.start > until.end:
-            outcomes.append((None, f"Not yet: {school_year} is after {until.text}"))
+            outcomes.append((None, _("Not yet: %(year)s is after %(until)s") % {
+                "year": school_year, "until": until.text}))
             continue
         found = pick(readings, period)
         if found is None:
-            outcomes.append((None, f"No approved value for {school_year}"))
+            outcomes.append((None, _("No approved value for %(year)s") % {"year": school_year}))
         else:
             text = _figure(metric, found.approved_value, found.approved_qualifier)
             outcomes.append((found, f"{text} ({found.period})"))
     target = (f"{_figure(metric, metric.target_value)} ({metric.target_period})"
-              if metric.target_value is not None else NO_TARGET)
+              if metric.target_value is not None else str(NO_TARGET))
     return (number, metric.name, baseline, outcomes[0][1], outcomes[1][1] if len(outcomes) > 1
             else "", target, difference(metric, [r for r, _text in outcomes if r is not None]))
 
@@ -129,20 +141,24 @@ def row(number, metric, readings, years, until):
 def difference(metric, outcomes):
     """The latest outcome minus the baseline, in the metric's direction."""
     if metric.baseline_value is None:
-        return "No baseline to compare with"
+        return _("No baseline to compare with")
     if not outcomes:
-        return "No approved outcome yet"
+        return _("No approved outcome yet")
     latest = outcomes[-1]
     change = latest.approved_value - metric.baseline_value
     if metric.unit == Unit.PERCENT_CHANGE:
-        text = (f"{_figure(metric, latest.approved_value)} against "
-                f"{_figure(metric, metric.baseline_value)}")
+        text = _("%(outcome)s against %(baseline)s") % {
+            "outcome": _figure(metric, latest.approved_value),
+            "baseline": _figure(metric, metric.baseline_value)}
     else:
         text = format_change(change, metric.unit, scale_max=metric.scale_max)
+    words = {"change": text, "period": latest.period, "baseline": metric.baseline_period,
+             "direction": str(metric.get_direction_display()).lower()}
     if change == 0:
-        judged = "no change"
-    else:
-        better = (change > 0) == (metric.direction == "higher")
-        judged = "better" if better else "worse"
-    return (f"{text} ({latest.period} against baseline {metric.baseline_period}): {judged}, "
-            f"{metric.get_direction_display().lower()}")
+        return _("%(change)s (%(period)s against baseline %(baseline)s): no change, "
+                 "%(direction)s") % words
+    if (change > 0) == (metric.direction == "higher"):
+        return _("%(change)s (%(period)s against baseline %(baseline)s): better, "
+                 "%(direction)s") % words
+    return _("%(change)s (%(period)s against baseline %(baseline)s): worse, "
+             "%(direction)s") % words

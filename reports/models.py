@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from metrics.periods import Kind, Period
@@ -91,13 +92,13 @@ class Highlight(models.Model):
 
 
 class ExportFormat(models.TextChoices):
-    PDF = "pdf", "PDF document"
-    DOCX = "docx", "Word document"
-    PPTX = "pptx", "PowerPoint board deck"
-    LCAP_DOCX = "lcap-docx", "LCAP results table (Word)"
-    LCAP_XLSX = "lcap-xlsx", "LCAP results table (Excel)"
-    XLSX = "xlsx", "Excel workbook (data)"
-    CSV = "csv", "CSV file (data)"
+    PDF = "pdf", _("PDF document")
+    DOCX = "docx", _("Word document")
+    PPTX = "pptx", _("PowerPoint board deck")
+    LCAP_DOCX = "lcap-docx", _("LCAP results table (Word)")
+    LCAP_XLSX = "lcap-xlsx", _("LCAP results table (Excel)")
+    XLSX = "xlsx", _("Excel workbook (data)")
+    CSV = "csv", _("CSV file (data)")
 
     @property
     def extension(self):
@@ -106,11 +107,11 @@ class ExportFormat(models.TextChoices):
 
 
 class ExportState(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Being produced"
-    DONE = "done", "Ready to download"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being produced")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
 
 
 class ExportJobQuerySet(models.QuerySet):

@@ -25,6 +25,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from metrics.periods import Period
 from metrics.rowformat import reading_row
@@ -35,7 +37,7 @@ from . import markdown, publication, selectors
 from .render import svg as charts
 
 DISTRICT_CHART_LIMIT = 10
-SYNTHETIC_NOTE = "Synthetic data: this demo plan and every figure in it are made up."
+SYNTHETIC_NOTE = gettext_lazy("Synthetic data: this demo plan and every figure in it are made up.")
 
 
 @dataclass
@@ -64,9 +66,19 @@ class Figure:
         return self.value is not None
 
     @property
+    def change_note(self):
+        """"+2.1 points from 45.0% in 2022-23" ("" without a prior figure)."""
+        if not self.change_text:
+            return ""
+        return _("%(change)s from %(prior)s in %(period)s") % {
+            "change": self.change_text, "prior": self.prior_text, "period": self.prior_period}
+
+    @property
     def period_note(self):
         """"as of 2024-06" when the figure is not the whole school year's."""
-        return f"as of {self.period}" if self.period and self.period != self.school_year else ""
+        if not self.period or self.period == self.school_year:
+            return ""
+        return _("as of %(period)s") % {"period": self.period}
 
 
 @dataclass
@@ -83,12 +95,17 @@ class Section:
     prior_year: str = ""
 
     @property
+    def title(self):
+        """"Pillar 1: Improve Student Outcomes": the section's heading in every format."""
+        return pillar_title(self.pillar)
+
+    @property
     def others_table(self):
         """(head, rows) of the other figures, years oldest to newest; the prior year and
         change columns only when some figure has a prior value to compare with."""
         compared = any(f.prior_text for f in self.others)
-        head = (("Figure", self.prior_year, self.school_year, "Change") if compared
-                else ("Figure", self.school_year))
+        head = ((_("Figure"), self.prior_year, self.school_year, _("Change")) if compared
+                else (_("Figure"), self.school_year))
         rows = []
         for f in self.others:
             text = f.text + (f" ({f.period_note})" if f.period_note else "")
@@ -133,7 +150,10 @@ class Report:
     generated_at: object
     year_end: object = None
     plan_wide: list = field(default_factory=list)  # every plan-wide metric's figure
-    synthetic_note = SYNTHETIC_NOTE
+
+    @property
+    def synthetic_note(self):
+        return str(SYNTHETIC_NOTE)
 
     @property
     def figures(self):
@@ -156,14 +176,30 @@ class Report:
     def colophon(self):
         """What the figures are, in the words every format closes with (before the date
         it was produced)."""
-        return (
-            ("Synthetic data. " if self.is_synthetic else "")
-            + f"Figures are approved values for the school year {self.school_year} (1 July "
-            "to 30 June); a figure updated during the year shows its latest approved period. "
-            f"Changes compare with {self.prior_year} where an approved figure exists. "
-            f"Statuses are as of {_day(self.year_end)}, judged from approved values of "
-            f"{self.school_year} and earlier only."
-        )
+        sentences = _(
+            "Figures are approved values for the school year %(year)s (1 July to 30 June); "
+            "a figure updated during the year shows its latest approved period. Changes "
+            "compare with %(prior)s where an approved figure exists. Statuses are as of "
+            "%(day)s, judged from approved values of %(year)s and earlier only."
+        ) % {"year": self.school_year, "prior": self.prior_year, "day": self.year_end_text}
+        return f"{_('Synthetic data.')} {sentences}" if self.is_synthetic else sentences
+
+    @property
+    def edition_text(self):
+        """"This edition covers Pillar 1, Pillar 3 of the plan." (a report of some pillars)."""
+        which = ", ".join(pillar_number(p) for p in self.pillars)
+        return _("This edition covers %(pillars)s of the plan.") % {"pillars": which}
+
+    @property
+    def year_end_text(self):
+        """The day the statuses are of, written out in the active language."""
+        return written_day(self.year_end)
+
+    @property
+    def produced_text(self):
+        """"Produced 1 December 2026.": the Word file's last words (the page and the PDF
+        add the time)."""
+        return _("Produced %(day)s.") % {"day": written_day(self.generated_at)}
 
 
 @dataclass
@@ -179,8 +215,17 @@ class Data:
     rows: list
 
 
+def pillar_number(pillar):
+    return _("Pillar %(number)s") % {"number": pillar.order}
+
+
+def pillar_title(pillar):
+    return _("Pillar %(number)s: %(name)s") % {"number": pillar.order, "name": pillar.name}
+
+
 def report_title(plan, school_year):
-    return f"{plan.organisation} Annual Report {school_year}"
+    return _("%(organisation)s Annual Report %(year)s") % {
+        "organisation": plan.organisation, "year": school_year}
 
 
 def judge_as_of(metric, readings):
@@ -279,8 +324,11 @@ def build_data(plan, school_year, pillars=None, *, progress=None):
                 title=report_title(plan, school_year), pillars=chosen, rows=rows)
 
 
-def _day(day):
-    return date_format(day, "j F Y")
+def written_day(day):
+    """`day` written out in the active language: "30 June 2024", "30 de junio de 2024"
+    (README, "Languages"). The format itself is in the catalogue, as Django's own are."""
+    return date_format(day, _("j F Y"))
+
 
 
 def _latest_period(periods):
@@ -345,19 +393,23 @@ def _charts(section, year, prior, slices, threshold):
                 for f in compared
             ],
             chart_id=f"chart-change-{pillar.order}",
-            title=f"{pillar.name}: figures in {prior} and {school_year}",
-            description="; ".join(
-                f"{f.label}: {f.prior_text} in {f.prior_period}, {f.text} in {f.period}"
-                for f in compared
-            ) + ". Each figure has its own scale.",
-            table_head=("Figure", prior, school_year, "Change"),
+            title=_("%(pillar)s: figures in %(prior)s and %(year)s") % {
+                "pillar": pillar.name, "prior": prior, "year": school_year},
+            description=_("%(figures)s. Each figure has its own scale.") % {
+                "figures": "; ".join(
+                    _("%(label)s: %(prior)s in %(prior_period)s, %(value)s in %(period)s") % {
+                        "label": f.label, "prior": f.prior_text,
+                        "prior_period": f.prior_period, "value": f.text, "period": f.period}
+                    for f in compared)},
+            table_head=(_("Figure"), prior, school_year, _("Change")),
             table_rows=[(f.label, f.prior_text, f.text, f.change_text) for f in compared],
         ))
     counts = section.status_counts
     if any(counts.get(s) for s in JUDGED):
         found.append(charts.status_chart(
             counts, chart_id=f"chart-status-{pillar.order}",
-            title=f"{pillar.name}: metrics by status on {_day(year.end)}",
+            title=_("%(pillar)s: metrics by status on %(day)s") % {
+                "pillar": pillar.name, "day": written_day(year.end)},
         ))
     for figure in section.headlines:
         readings = slices.get(figure.metric.pk, [])
@@ -374,16 +426,21 @@ def _district_chart(figure, readings, threshold):
     bars = [r for r in rows if r.published][:DISTRICT_CHART_LIMIT]
     hidden = sorted((r for r in rows if not r.published), key=lambda r: r.name)
     listed = bars + hidden
-    which = (f"the {len(bars)} largest of {len(rows)} districts"
-             if len(rows) > len(listed) else f"{len(rows)} districts")
+    counts = {"shown": len(bars), "count": len(rows)}
+    which = (ngettext("the %(shown)s largest of %(count)s district",
+                      "the %(shown)s largest of %(count)s districts", len(rows)) % counts
+             if len(rows) > len(listed)
+             else ngettext("%(count)s district", "%(count)s districts", len(rows)) % counts)
     return charts.bar_chart(
         [charts.Group("", [charts.Bar(r.name, r.value, r.text) for r in bars])],
         chart_id=f"chart-districts-{figure.metric.pk}",
-        title=f"{figure.label} by district, {figure.period}",
-        description=f"{figure.label} in {which}: "
-        + "; ".join(f"{r.name} {r.text}" for r in listed) + "."
+        title=_("%(label)s by district, %(period)s") % {
+            "label": figure.label, "period": figure.period},
+        description=_("%(label)s in %(which)s: %(figures)s.") % {
+            "label": figure.label, "which": which,
+            "figures": "; ".join(f"{r.name} {r.text}" for r in listed)}
         + "".join(f" {note}" for note in notes),
-        table_head=("District", figure.period),
+        table_head=(_("District"), figure.period),
         table_rows=[(r.name, r.text) for r in listed],
         notes=notes,
     )

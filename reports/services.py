@@ -129,10 +129,12 @@ def _produce(plan, school_year, fmt, pillars, progress):
     elif fmt == ExportFormat.LCAP_XLSX:
         data = spreadsheets.write_lcap_xlsx(build_lcap(plan, school_year, pillars,
                                                        progress=step))
-    elif fmt == ExportFormat.CSV:
-        data = spreadsheets.write_csv(build_data(plan, school_year, pillars, progress=step))
-    elif fmt == ExportFormat.XLSX:
-        data = spreadsheets.write_xlsx(build_data(plan, school_year, pillars, progress=step))
+    elif fmt in (ExportFormat.CSV, ExportFormat.XLSX):
+        # The data files are English in every language, content included: the import reads
+        # them back and a file reads the same whoever asked for it (README, "Languages").
+        write = spreadsheets.write_csv if fmt == ExportFormat.CSV else spreadsheets.write_xlsx
+        with translation.override("en"):
+            data = write(build_data(plan, school_year, pillars, progress=step))
     else:
         raise ExportUnavailable(f"Unknown export format “{fmt}”.")
     step(total, total)

@@ -5,14 +5,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import ExportJob, ExportState
 
-WHEN = "j M Y, H:i"
-
 
 def _when(value):
-    return date_format(timezone.localtime(value), WHEN)
+    # The format is in the catalogue (Spanish: "1 dic 2026, 3:05 p.m."), as Django's own are.
+    return date_format(timezone.localtime(value), gettext("j M Y, H:i"))
 
 
 class ExportJobTable(tables.Table):
@@ -20,12 +21,12 @@ class ExportJobTable(tables.Table):
     its job page."""
 
     export = tables.Column(
-        verbose_name="Export", accessor="pk", orderable=False,
+        verbose_name=_("Export"), accessor="pk", orderable=False,
         linkify=lambda record: reverse("reports:job", args=[record.pk]),
     )
-    state = tables.Column(verbose_name="State", orderable=False)
-    created_at = tables.Column(verbose_name="Asked for", orderable=False)
-    expires_at = tables.Column(verbose_name="Available until", orderable=False)
+    state = tables.Column(verbose_name=_("State"), orderable=False)
+    created_at = tables.Column(verbose_name=_("Asked for"), orderable=False)
+    expires_at = tables.Column(verbose_name=_("Available until"), orderable=False)
 
     class Meta:
         model = ExportJob
@@ -33,9 +34,9 @@ class ExportJobTable(tables.Table):
         sequence = fields
         attrs = {"class": "data-table"}
         template_name = "reports/_jobs_table.html"
-        empty_text = "No export yet."
+        empty_text = _("No export yet.")
 
-    caption = "Your recent exports"
+    caption = _("Your recent exports")
 
     def render_export(self, record):
         return f"{record.get_format_display()}: {record.plan.name} {record.school_year}"
@@ -51,18 +52,18 @@ class MissingTranslationTable(tables.Table):
     """Content without its Spanish version (metrics.translated_content.missing), each
     linked to the admin page where an administrator writes it."""
 
-    kind = tables.Column(verbose_name="What", orderable=False)
-    label = tables.Column(verbose_name="Which", orderable=False,
+    kind = tables.Column(verbose_name=_("What"), orderable=False)
+    label = tables.Column(verbose_name=_("Which"), orderable=False,
                           linkify=lambda record: record.admin_url or None)
-    field = tables.Column(verbose_name="Field", orderable=False)
-    english = tables.Column(verbose_name="English text (shown meanwhile)", orderable=False)
+    field = tables.Column(verbose_name=_("Field"), orderable=False)
+    english = tables.Column(verbose_name=_("English text (shown meanwhile)"), orderable=False)
 
     class Meta:
         attrs = {"class": "data-table"}
-        empty_text = "Nothing is missing: every text has its Spanish version."
+        empty_text = _("Nothing is missing: every text has its Spanish version.")
         template_name = "reports/_jobs_table.html"  # the table with its caption
 
-    caption = "Texts without a Spanish version"
+    caption = _("Texts without a Spanish version")
 
     def render_english(self, value):
         return Truncator(value).chars(140)

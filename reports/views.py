@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from metrics import access, translated_content
@@ -22,7 +24,7 @@ from . import selectors, services
 from .forms import ExportForm, HighlightForm, PillarFilterForm, ReportChoiceForm
 from .markdown import render as render_markdown
 from .models import ExportState
-from .report import build_report
+from .report import build_report, pillar_number
 from .tables import ExportJobTable, MissingTranslationTable
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
@@ -137,8 +139,13 @@ def highlight_edit(request, plan, year, pillar=None):
             else:
                 services.highlight_save(plan=plan, pillar=pillar, school_year=year, body=body,
                                         body_es=body_es, user=request.user)
-                where = f"Pillar {pillar.order}" if pillar else "The introduction"
-                messages.success(request, f"{where}: highlights for {year} saved.")
+                if pillar:
+                    saved = _("Pillar %(number)s: highlights for %(year)s saved.") % {
+                        "number": pillar.order, "year": year}
+                else:
+                    saved = _("The introduction: highlights for %(year)s saved.") % {
+                        "year": year}
+                messages.success(request, saved)
                 anchor = f"#pillar-{pillar.order}" if pillar else "#introduction"
                 return redirect(reverse("reports:report", args=[plan.slug, year]) + anchor)
     else:
@@ -165,8 +172,10 @@ def translations(request, plan):
 @export_required
 def job(request, pk):
     job = selectors.job_for(request.user, pk)
+    pillars = list(job.pillars.all())
     return render(request, "reports/export_job.html", {
-        "job": job, "plan": job.plan, "pillars": list(job.pillars.all()),
+        "job": job, "plan": job.plan, "pillars": pillars,
+        "pillar_numbers": ", ".join(pillar_number(p) for p in pillars),
         "all_pillars": job.pillars.count() == job.plan.pillars.count(),
         "message": progress_message(job),
     })
@@ -188,13 +197,17 @@ def job_status(request, pk):
 
 def progress_message(job):
     if job.state == ExportState.QUEUED:
-        return "Waiting for a worker to start the export."
+        return _("Waiting for a worker to start the export.")
     if job.state == ExportState.RUNNING:
         pillars = max(job.progress_total - 1, 0)
         if job.progress_done < pillars:
-            return f"{job.progress_done} of {pillars} pillars done."
-        return f"All {pillars} pillars done; writing the file."
-    return job.get_state_display() + "."
+            return ngettext("%(done)s of %(count)s pillar done.",
+                            "%(done)s of %(count)s pillars done.", pillars) % {
+                "done": job.progress_done, "count": pillars}
+        return ngettext("All %(count)s pillar done; writing the file.",
+                        "All %(count)s pillars done; writing the file.", pillars) % {
+            "count": pillars}
+    return f"{job.get_state_display()}."
 
 
 @require_safe

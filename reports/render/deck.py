@@ -14,6 +14,8 @@ import io
 import re
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -25,7 +27,9 @@ from pptx.util import Inches, Pt
 
 from metrics.status import STATUS_ORDER, Status, display
 
+from ..report import pillar_number, pillar_title
 from . import svg as charts
+from .word import language
 
 # The default template's layouts.
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
@@ -35,7 +39,8 @@ BRAND = RGBColor(0x00, 0x2F, 0x56)
 MUTED = RGBColor(0x4A, 0x55, 0x60)
 WARN = RGBColor(0x4D, 0x2E, 0x00)
 APPENDIX_ROWS = 12  # metric rows per appendix slide: readable at 11 pt
-APPENDIX_HEAD = ("Pillar", "Metric", "Figure", "Period", "Status at year end")
+APPENDIX_HEAD = (gettext_lazy("Pillar"), gettext_lazy("Metric"), gettext_lazy("Figure"),
+                 gettext_lazy("Period"), gettext_lazy("Status at year end"))
 
 
 def render_pptx(report):
@@ -43,11 +48,12 @@ def render_pptx(report):
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     props = deck.core_properties
     props.title = report.title
-    props.subject = f"{report.plan.name}: board deck {report.school_year}"
+    props.subject = _("%(plan)s: board deck %(year)s") % {
+        "plan": report.plan.name, "year": report.school_year}
     props.author = report.plan.organisation
-    props.language = "en-US"
-    props.keywords = "annual report; board deck" + ("; synthetic data"
-                                                     if report.is_synthetic else "")
+    props.language = language()
+    props.keywords = _("annual report; board deck") + (
+        "; " + _("synthetic data") if report.is_synthetic else "")
     _title_slide(deck, report)
     _summary_slide(deck, report)
     for section in report.sections:
@@ -61,17 +67,24 @@ def render_pptx(report):
 def slide_titles(report):
     """The title of every slide, in order (the tests and the LibreOffice check count them)."""
     pages = -(-len(report.figures) // APPENDIX_ROWS) or 1
-    return ([report.title, f"{report.plan.name}: the plan at a glance"]
+    return ([report.title, _summary_title(report)]
             + [_pillar_title(s) for s in report.sections]
             + [_appendix_title(n, pages) for n in range(1, pages + 1)])
 
 
+def _summary_title(report):
+    return _("%(plan)s: the plan at a glance") % {"plan": report.plan.name}
+
+
 def _pillar_title(section):
-    return f"Pillar {section.pillar.order}: {section.pillar.name}"
+    return pillar_title(section.pillar)
 
 
 def _appendix_title(number, pages):
-    return "Appendix: every metric" + (f" ({number} of {pages})" if pages > 1 else "")
+    if pages > 1:
+        return _("Appendix: every metric (%(number)s of %(pages)s)") % {
+            "number": number, "pages": pages}
+    return _("Appendix: every metric")
 
 
 def _slide(deck, report, title, layout=TITLE_ONLY_LAYOUT):
@@ -122,11 +135,12 @@ def _title_slide(deck, report):
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top = MARGIN, Inches(3.3)
     subtitle.width, subtitle.height = WIDTH - 2 * MARGIN, Inches(2.5)
-    lines = [report.plan.name, f"Board presentation, school year {report.school_year}"]
+    lines = [report.plan.name, _("Board presentation, school year %(year)s") % {
+        "year": report.school_year}]
     if report.plan.mission:
-        lines.append(f"Mission: {report.plan.mission}")
+        lines.append(_("Mission: %(text)s") % {"text": report.plan.mission})
     if report.plan.vision:
-        lines.append(f"Vision: {report.plan.vision}")
+        lines.append(_("Vision: %(text)s") % {"text": report.plan.vision})
     subtitle.text_frame.text = "\n".join(lines)
     for paragraph in subtitle.text_frame.paragraphs:
         paragraph.alignment = PP_ALIGN.LEFT
@@ -136,15 +150,17 @@ def _title_slide(deck, report):
 
 
 def _summary_slide(deck, report):
-    slide = _slide(deck, report, f"{report.plan.name}: the plan at a glance")
-    head = ("Pillar", "Status at year end", "Metrics with a target", "Data as of")
+    slide = _slide(deck, report, _summary_title(report))
+    head = (_("Pillar"), _("Status at year end"), _("Metrics with a target"), _("Data as of"))
     rows = []
-    notes = [f"Statuses as of {report.year_end:%d %B %Y}."]
+    notes = [_("Statuses as of %(day)s.") % {"day": report.year_end_text}]
     for section in report.sections:
         status, _share, reason = section.rollup
         tracked, judged = section.coverage
         rows.append((_pillar_title(section), display(status).word,
-                     f"{judged} of {tracked} tracked", section.data_as_of or "No data"))
+                     _("%(judged)s of %(tracked)s tracked") % {"judged": judged,
+                                                                "tracked": tracked},
+                     section.data_as_of or _("No data")))
         notes.append(f"{_pillar_title(section)}: {reason}")
     _table(slide, head, rows, top=Inches(1.5), widths=(5.6, 3, 2.3, 1.43), size=14)
     _notes(slide, notes + [report.colophon])
@@ -162,13 +178,13 @@ def _pillar_slide(deck, report, section):
                   size=_fitting_size(figure.text, width - Inches(0.15)), bold=True,
                   colour=BRAND)
         else:
-            _text(slide, "No approved figure", left, Inches(1.45), width - Inches(0.15),
+            _text(slide, _("No approved figure"), left, Inches(1.45), width - Inches(0.15),
                   Inches(0.6), size=16, colour=MUTED)
         label = [figure.label] + ([figure.period_note] if figure.period_note else [])
         _text(slide, label, left, Inches(2.2), width - Inches(0.15), Inches(0.8), size=13,
               colour=MUTED)
     if not headlines:
-        _text(slide, "This pillar has no headline figures.", MARGIN, Inches(1.4),
+        _text(slide, _("This pillar has no headline figures."), MARGIN, Inches(1.4),
               WIDTH - 2 * MARGIN, Inches(0.6), size=16, colour=MUTED)
     half = (WIDTH - 2 * MARGIN - Inches(0.3)) // 2
     top, height = Inches(3.2), Inches(3.4)
@@ -176,18 +192,20 @@ def _pillar_slide(deck, report, section):
     _bar_chart(slide, status, MARGIN, top, half, height)
     trend = trend_chart(section)
     if trend is None:
-        _text(slide, "No figure of this pillar has two approved periods yet: no trend to "
-                     "show.", MARGIN + half + Inches(0.3), top + Inches(1), half, Inches(1),
+        _text(slide, _("No figure of this pillar has two approved periods yet: no trend to "
+                       "show."), MARGIN + half + Inches(0.3), top + Inches(1), half, Inches(1),
               size=14, colour=MUTED)
     else:
         _line_chart(slide, trend, MARGIN + half + Inches(0.3), top, half, height)
     as_of = section.data_as_of
-    _text(slide, f"Data as of {as_of or 'no approved figure yet'}; statuses as of "
-                 f"{report.year_end:%d %B %Y}.", MARGIN, HEIGHT - Inches(0.8),
+    words = {"as_of": as_of, "day": report.year_end_text}
+    as_of_text = (_("Data as of %(as_of)s; statuses as of %(day)s.") % words if as_of
+                  else _("Data as of no approved figure yet; statuses as of %(day)s.") % words)
+    _text(slide, as_of_text, MARGIN, HEIGHT - Inches(0.8),
           WIDTH - 2 * MARGIN, Inches(0.3), size=11, colour=MUTED)
     notes = [section.pillar.commitment, ""]
     for figure in section.figures:
-        value = figure.text if figure.has_value else "no approved figure"
+        value = figure.text if figure.has_value else _("no approved figure")
         notes.append(f"{figure.label} ({value}): {figure.status_word}. {figure.status_reason}")
     _notes(slide, notes)
 
@@ -196,7 +214,7 @@ def status_chart(section):
     counts = {s: section.status_counts.get(s, 0) for s in STATUS_ORDER}
     return charts.status_chart(
         counts, chart_id=f"deck-status-{section.pillar.order}",
-        title=f"Pillar {section.pillar.order} metrics by status",
+        title=_("Pillar %(number)s metrics by status") % {"number": section.pillar.order},
     )
 
 
@@ -207,9 +225,9 @@ def trend_chart(section):
         return None
     points = "; ".join(f"{period}: {text}" for period, _value, text in figure.history)
     chart = charts.Chart(
-        f"deck-trend-{section.pillar.order}", f"{figure.label} over time",
-        f"{figure.label}, approved values: {points}.", 0, 0,
-        table_head=("Period", figure.label),
+        f"deck-trend-{section.pillar.order}", _("%(label)s over time") % {"label": figure.label},
+        _("%(label)s, approved values: %(points)s.") % {"label": figure.label, "points": points},
+        0, 0, table_head=(_("Period"), figure.label),
         table_rows=[(period, text) for period, _value, text in figure.history],
     )
     chart.values = [(period, float(value)) for period, value, _text in figure.history]
@@ -232,7 +250,7 @@ def _chart_title(plot, title):
 def _bar_chart(slide, chart, left, top, width, height):
     data = CategoryChartData()
     data.categories = [row[0] for row in chart.table_rows]
-    data.add_series("Metrics", [int(row[1]) for row in chart.table_rows])
+    data.add_series(_("Metrics"), [int(row[1]) for row in chart.table_rows])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     _describe(frame, chart)
     plot = frame.chart
@@ -310,8 +328,8 @@ _EMPTY_CELL = "<a:tc><a:txBody><a:bodyPr/><a:lstStyle/><a:p/></a:txBody><a:tcPr/
 
 def _appendix_rows(report):
     """(pillar, figure) of every metric: plan-wide first, then pillar by pillar."""
-    return ([("Plan-wide", f) for f in report.plan_wide]
-            + [(f"Pillar {s.pillar.order}", f) for s in report.sections for f in s.figures])
+    return ([(_("Plan-wide"), f) for f in report.plan_wide]
+            + [(pillar_number(s.pillar), f) for s in report.sections for f in s.figures])
 
 
 def _appendix(deck, report):
@@ -321,7 +339,7 @@ def _appendix(deck, report):
         chunk = rows[(number - 1) * APPENDIX_ROWS: number * APPENDIX_ROWS]
         slide = _slide(deck, report, _appendix_title(number, pages))
         _table(slide, APPENDIX_HEAD, [
-            (where, f.label, f.text if f.has_value else "No approved figure", f.period or "—",
+            (where, f.label, f.text if f.has_value else _("No approved figure"), f.period or "—",
              f.status_word)
             for where, f in chunk
         ], top=Inches(1.3), widths=(1.3, 6.4, 2.1, 1.1, 1.43), size=11)

@@ -8,12 +8,14 @@ they are missing, `unavailable_reason()` says so in plain words.
 
 import functools
 import logging
+import re
 import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from . import columns, lines
 
@@ -51,15 +53,35 @@ def _stylesheets():
 
 def css_string(text):
     """`text` as a CSS string literal, safe inside a <style> element."""
+    return _quoted(" ".join(text.split()))
+
+
+def _quoted(text):
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
-    return '"' + " ".join(escaped.split()) + '"'
+    return '"' + escaped + '"'
+
+
+def page_counter(text):
+    """A CSS `content` value of `text` with its `%(page)s` and `%(pages)s` as the page
+    counters: "Page %(page)s of %(pages)s" gives "Page " counter(page) " of " counter(pages)."""
+    out = []
+    for part in re.split(r"(%\((?:page|pages)\)s)", text):
+        if part in ("%(page)s", "%(pages)s"):
+            out.append(f"counter({part[2:-2]})")
+        elif part:
+            out.append(_quoted(part))
+    return " ".join(out)
 
 
 def render_html(report):
     return render_to_string("reports/annual_report_pdf.html", {
         "report": report,
         "stylesheets": _stylesheets(),
-        "running_title": css_string(f"{report.plan.name} · Annual Report {report.school_year}"),
+        "running_title": css_string(_("%(plan)s · Annual Report %(year)s") % {
+            "plan": report.plan.name, "year": report.school_year}),
+        "page_of": page_counter(_("Page %(page)s of %(pages)s")),
+        "synthetic_footer": css_string(
+            _("Synthetic data: made up for a demo, not real figures")),
     })
 
 

@@ -4,18 +4,24 @@ shared row format (metrics/rowformat.py) that the spreadsheet import reads back.
 Header cells are the row format's keys (`metric_code`, `period`, ...). CSV is UTF-8
 with a byte-order mark so that spreadsheet programs read accents and curly quotes
 right. A synthetic plan's files carry one more column, `synthetic_data`, saying
-"Synthetic data" on every row; the XLSX also says so on its "About" sheet.
+"Synthetic data" on every row; the XLSX also says so on its "About" sheet. These two
+files stay in English whatever language the export is asked in: the import reads them
+back (README, "Languages"). The LCAP workbook is for people: its words follow the
+export's language.
 """
 
 import io
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from metrics.rowformat import COLUMNS, HEADER, csv_bytes, xlsx_row
+
+from .word import language
 
 SYNTHETIC_COLUMN = "synthetic_data"
 SYNTHETIC_TEXT = "Synthetic data"
@@ -96,20 +102,21 @@ def write_lcap_xlsx(results):
     book = Workbook(write_only=True)
     book.properties.title = results.title
     book.properties.creator = results.plan.organisation
-    book.properties.language = "en-US"
-    sheet = book.create_sheet("LCAP results")
+    book.properties.language = language()
+    sheet = book.create_sheet(_("LCAP results"))
     for column, width in zip("ABCDEFG", (10, 48, 24, 28, 28, 24, 44), strict=True):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
     sheet.append(xlsx_row(sheet, [results.title], font=Font(bold=True, size=14)))
     if results.plan.is_synthetic:
-        sheet.append(xlsx_row(sheet, [SYNTHETIC_TEXT], font=bold))
-    sheet.append(xlsx_row(sheet, [f"Year 1, 2 and 3: {', '.join(results.years)}. Approved "
-                                  f"values up to {results.school_year}."]))
+        sheet.append(xlsx_row(sheet, [_("Synthetic data")], font=bold))
+    sheet.append(xlsx_row(sheet, [_("Year 1, 2 and 3: %(years)s. Approved values up to "
+                                    "%(year)s.") % {"years": ", ".join(results.years),
+                                                    "year": results.school_year}]))
     for table in results.tables:
         sheet.append([])
         sheet.append(xlsx_row(sheet, [table.title], font=bold))
-        sheet.append(xlsx_row(sheet, results.columns, font=bold))
+        sheet.append(xlsx_row(sheet, [str(c) for c in results.columns], font=bold))
         for row in table.rows:
             sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()

@@ -12,6 +12,9 @@ import zlib
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from metrics.status import STATUS_ORDER, Status, display
 
 WIDTH = 640
@@ -127,9 +130,11 @@ def status_chart(counts, *, chart_id, title):
     words = ", ".join(
         f"{Status(s).label.lower()} {counts[s]}" for s in STATUS_ORDER if counts.get(s)
     )
+    description = ngettext("%(total)s metric by status: %(words)s.",
+                           "%(total)s metrics by status: %(words)s.", total) % {
+        "total": total, "words": words}
     return Chart(
-        chart_id, title, f"{total} metrics by status: {words}.", WIDTH, int(y + 10), shapes,
-        ("Status", "Metrics"),
+        chart_id, title, description, WIDTH, int(y + 10), shapes, (_("Status"), _("Metrics")),
         [(Status(s).label, str(counts[s])) for s in STATUS_ORDER if counts.get(s)],
     )
 

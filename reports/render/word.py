@@ -8,6 +8,8 @@ Word versions before 2016) with alternative text and a table of its figures.
 
 import io
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_BREAK
@@ -25,7 +27,7 @@ BRAND = RGBColor(0x00, 0x2F, 0x56)
 MUTED = RGBColor(0x4A, 0x55, 0x60)
 LINK = RGBColor(0x00, 0x46, 0x7F)
 WARN = RGBColor(0x4D, 0x2E, 0x00)
-LANGUAGE = "en-US"
+LANGUAGES = {"en": "en-US", "es": "es-US"}  # the document's language, for spelling and speech
 SVG_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 SVG_NAMESPACE = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 
@@ -35,20 +37,27 @@ def render_docx(report):
     _setup(doc, report)
     _cover(doc, report)
     if report.introduction:
-        doc.add_heading("Introduction", level=1)
+        doc.add_heading(_("Introduction"), level=1)
         _markdown(doc, report.introduction)
-    doc.add_heading(f"{report.plan.organisation} at a glance", level=1)
+    doc.add_heading(_("%(organisation)s at a glance") % {
+        "organisation": report.plan.organisation}, level=1)
     if report.glance:
         _figure_table(doc, report.glance, columns=3, size=14)
     else:
-        doc.add_paragraph(f"No plan-wide figure is approved for {report.school_year}.")
+        doc.add_paragraph(_("No plan-wide figure is approved for %(year)s.") % {
+            "year": report.school_year})
     for section in report.sections:
         _pillar(doc, report, section)
-    closing = doc.add_paragraph(f"{report.colophon} Produced {report.generated_at:%d %B %Y}.")
+    closing = doc.add_paragraph(f"{report.colophon} {report.produced_text}")
     _style_runs(closing, size=9, colour=MUTED)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def language():
+    """The document's language tag: the active language's (en-US when it has none)."""
+    return LANGUAGES.get((get_language() or "en").split("-")[0], LANGUAGES["en"])
 
 
 def _document():
@@ -77,11 +86,12 @@ def _document():
 def _setup(doc, report):
     props = doc.core_properties
     props.title = report.title
-    props.subject = f"{report.plan.name}: annual report {report.school_year}"
+    props.subject = _("%(plan)s: annual report %(year)s") % {
+        "plan": report.plan.name, "year": report.school_year}
     props.author = report.plan.organisation
-    props.language = LANGUAGE
-    props.keywords = "annual report; strategic plan" + ("; synthetic data"
-                                                        if report.is_synthetic else "")
+    props.language = language()
+    props.keywords = _("annual report; strategic plan") + (
+        "; " + _("synthetic data") if report.is_synthetic else "")
     # The language of every style (spelling, screen readers), from the document defaults.
     rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
     rpr = rpr_default.find(qn("w:rPr"))
@@ -89,7 +99,7 @@ def _setup(doc, report):
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), LANGUAGE)
+    lang.set(qn("w:val"), language())
     normal = doc.styles["Normal"].font
     normal.name = "Arial"
     normal.size = Pt(10.5)
@@ -112,37 +122,36 @@ def _cover(doc, report):
         _style_runs(note, bold=True, colour=WARN)
     eyebrow = doc.add_paragraph(report.plan.organisation.upper())
     _style_runs(eyebrow, bold=True, colour=MUTED, size=10)
-    doc.add_paragraph(f"Annual Report {report.school_year}", style="Title")
+    doc.add_paragraph(_("Annual Report %(year)s") % {"year": report.school_year}, style="Title")
     doc.add_paragraph(report.plan.name, style="Subtitle")
-    for label, text in (("Mission", report.plan.mission), ("Vision", report.plan.vision)):
+    for label, text in ((_("Mission"), report.plan.mission), (_("Vision"), report.plan.vision)):
         if text:
             paragraph = doc.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(text)
     if not report.all_pillars:
-        which = ", ".join(f"Pillar {p.order}" for p in report.pillars)
-        doc.add_paragraph(f"This edition covers {which} of the plan.")
+        doc.add_paragraph(report.edition_text)
 
 
 def _pillar(doc, report, section):
     pillar = section.pillar
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    doc.add_heading(f"Pillar {pillar.order}: {pillar.name}", level=1)
+    doc.add_heading(section.title, level=1)
     doc.add_paragraph(pillar.commitment, style="Intense Quote")
-    doc.add_heading("Headline figures", level=2)
+    doc.add_heading(_("Headline figures"), level=2)
     if section.headlines:
         _figure_table(doc, section.headlines, columns=2, size=20, changes=True)
     else:
-        doc.add_paragraph("This pillar has no headline figures.")
+        doc.add_paragraph(_("This pillar has no headline figures."))
     if section.highlight:
-        doc.add_heading("Highlights", level=2)
+        doc.add_heading(_("Highlights"), level=2)
         _markdown(doc, section.highlight)
     if section.charts:
-        doc.add_heading("Charts", level=2)
+        doc.add_heading(_("Charts"), level=2)
         for chart in section.charts:
             _chart(doc, chart)
     if section.others:
-        doc.add_heading("Other figures", level=2)
+        doc.add_heading(_("Other figures"), level=2)
         _data_table(doc, *section.others_table)
 
 
@@ -150,7 +159,7 @@ def _figure_table(doc, figures, *, columns, size, changes=False):
     rows = -(-len(figures) // columns)
     table = doc.add_table(rows=rows, cols=columns)
     table.style = "Table Grid"
-    _describe(table, "Figures: each cell holds a figure and what it counts.")
+    _describe(table, _("Figures: each cell holds a figure and what it counts."))
     for index, figure in enumerate(figures):
         cell = table.cell(index // columns, index % columns)
         value = cell.paragraphs[0]
@@ -158,15 +167,13 @@ def _figure_table(doc, figures, *, columns, size, changes=False):
             value.add_run(figure.text)
             _style_runs(value, bold=True, size=size, colour=BRAND)
         else:
-            value.add_run("No approved figure")
+            value.add_run(_("No approved figure"))
             _style_runs(value, colour=MUTED)
         cell.add_paragraph(figure.label)
         if figure.period_note:
             _style_runs(cell.add_paragraph(figure.period_note), size=9, colour=MUTED)
         if changes and figure.change_text:
-            note = cell.add_paragraph(
-                f"{figure.change_text} from {figure.prior_text} in {figure.prior_period}"
-            )
+            note = cell.add_paragraph(figure.change_note)
             _style_runs(note, size=9, colour=MUTED)
     doc.add_paragraph()
 
@@ -327,8 +334,9 @@ def render_lcap_docx(results):
     doc = _document()
     props = doc.core_properties
     props.title, props.author, props.language = results.title, results.plan.organisation, \
-        LANGUAGE
-    props.subject = f"{results.plan.name}: LCAP Measuring and Reporting Results"
+        language()
+    props.subject = _("%(plan)s: LCAP Measuring and Reporting Results") % {
+        "plan": results.plan.name}
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Inches(11), Inches(8.5)
@@ -338,22 +346,23 @@ def render_lcap_docx(results):
     doc.styles["Normal"].font.size = Pt(9)
     if results.plan.is_synthetic:
         _style_runs(section.header.paragraphs[0], bold=True, colour=WARN)
-        section.header.paragraphs[0].text = "Synthetic data: made up for a demo."
+        section.header.paragraphs[0].text = _("Synthetic data: made up for a demo.")
     footer = section.footer.paragraphs[0]
     footer.text = results.title
     _style_runs(footer, size=8, colour=MUTED)
     doc.add_paragraph(results.title, style="Title")
     year1, year2, year3 = (list(results.years) + ["", "", ""])[:3]
-    doc.add_paragraph(
-        f"{results.plan.name}, approved values up to {results.school_year}. Year 1 is "
-        f"{year1}, Year 2 is {year2}, Year 3 is {year3}. Each outcome states its data year."
-    )
+    doc.add_paragraph(_(
+        "%(plan)s, approved values up to %(year)s. Year 1 is %(year1)s, Year 2 is %(year2)s, "
+        "Year 3 is %(year3)s. Each outcome states its data year.") % {
+        "plan": results.plan.name, "year": results.school_year, "year1": year1,
+        "year2": year2, "year3": year3})
     if not results.tables:
-        doc.add_paragraph("No goal of this plan has a metric to report.")
+        doc.add_paragraph(_("No goal of this plan has a metric to report."))
     for table in results.tables:
         doc.add_heading(table.title, level=2)
-        _data_table(doc, results.columns, table.rows, caption=f"Measuring and Reporting Results, "
-                                                      f"{table.title}")
+        caption = _("Measuring and Reporting Results, %(table)s") % {"table": table.title}
+        _data_table(doc, results.columns, table.rows, caption=caption)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
