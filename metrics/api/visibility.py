@@ -19,7 +19,7 @@ and the decision (`publication`), as the staff pages do.
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
-from ..access import can_read
+from ..access import can_read, public_metrics
 from ..models import Metric, MetricSnapshot, Publication, Reading
 
 
@@ -45,8 +45,8 @@ def visible_goals(user):
 
 
 def visible_metrics(user):
-    metrics = Metric.objects.filter(plan__in=visible_plans(user))
-    return metrics if sees_everything(user) else metrics.filter(public_hidden=False)
+    # Without a staff role: the public view's metrics, by the pages' own rule.
+    return Metric.objects.all() if sees_everything(user) else public_metrics()
 
 
 def published_readings(user):
