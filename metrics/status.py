@@ -99,6 +99,9 @@ class Judgement:
     expected: float | None = None
 
 
+NO_DATA_REASON = "No approved value yet."
+
+
 def judge_metric(metric, latest_value, latest_period, *, series=None):
     """Status of `metric` given its latest approved value and period.
 
@@ -126,7 +129,7 @@ def _judge(metric, latest_value, latest_period, series):
             f"Retired on {_day(metric.retired_on)}: {metric.retired_reason} No longer due or "
             "judged; its values stay in the history, the exports and the report."))
     if latest_value is None:
-        return Judgement(Status.NO_DATA, "No approved value yet.")
+        return Judgement(Status.NO_DATA, NO_DATA_REASON)
     if metric.target_value is not None and metric.target_period:
         return judge_target(metric, latest_value, latest_period)
     return judge_change(metric, latest_value, latest_period, series) or Judgement(

@@ -28,6 +28,15 @@ def status_badge(status, label, *, period=None, final=False):
     )
 
 
+def latest_figure(record):
+    """A snapshot row's latest value as every page writes it, with "(computed from 3
+    districts)" beside a figure no one reported (aggregates/county.py)."""
+    value = record.metric.format(record.latest_value, record.latest_qualifier)
+    if not record.computed_label:
+        return format_html("{}", value)
+    return format_html('{} <span class="muted">({})</span>', value, record.computed_label)
+
+
 def row_status_badge(record):
     """A snapshot row's badge: its period for a baseline, "(final)" in a closed plan."""
     return status_badge(record.status, record.get_status_display(),
@@ -128,7 +137,7 @@ class MetricSnapshotTable(BaseTable):
                            final=bool(record.metric.plan.closed_at))
 
     def render_latest_value(self, record):
-        return record.metric.format(record.latest_value, record.latest_qualifier)
+        return latest_figure(record)
 
     def value_latest_value(self, record):
         return plain_number(record.latest_value)
