@@ -79,4 +79,4 @@ def approved_sql(scope, district_id):
                                        places=DECIMAL_PLACES, unit=10 ** DECIMAL_PLACES),
     )
     return sql, [*params, district_id, Unit.PERCENT, *computed_params, Unit.PERCENT,
-                 *ADDITIVE_UNITS, district_id, Unit.PERCENT]
+                 *ADDITIVE_UNITS, Unit.PERCENT]

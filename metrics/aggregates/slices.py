@@ -6,19 +6,40 @@ or a group's view can be judged; only the rows whose judgement moved are written
 Roll-ups still count the county-wide rows only (rebuild._rebuild_rollups).
 """
 
+import hashlib
+
 from django.db.models import Q
 
 from ..models import MetricSnapshot
+from ..periods import metric_is_retired
 from ..slice_status import judge_slice
 
-JUDGED = ("status", "status_reason", "progress", "expected")
+JUDGED = ("status", "status_reason", "progress", "expected", "judged_key")
 INPUTS = ("latest_value", "latest_period", "previous_value", "previous_period",
           "first_value", "first_period")
+# What of a metric judge_slice reads; bump RULES when the rule or its wording changes,
+# so that the next full rebuild judges every slice again.
+RULES = 1
+METRIC_FIELDS = ("unit", "is_context", "retired_on", "retired_reason", "target_value",
+                 "target_period", "direction", "on_track_threshold", "at_risk_threshold",
+                 "change_band", "scale_min", "scale_max")
+
+
+def _rules_of(metric):
+    plan = metric.plan
+    return (RULES, *(getattr(metric, f) for f in METRIC_FIELDS), metric_is_retired(metric),
+            plan.closed_at, plan.starts_on)
+
+
+def judged_key(rules, inputs):
+    """A digest of a slice's inputs and its metric's rules: equal keys, equal judgements."""
+    return hashlib.blake2b(repr((rules, inputs)).encode(), digest_size=16).hexdigest()
 
 
 def judge_slices(scope, metrics, district_id, group_id):
     """Judge the slices in `scope` (None: all) of `metrics` ({pk: Metric}), the
-    county-wide rows (judged with the metric's own baseline) left out."""
+    county-wide rows (judged with the metric's own baseline) left out; a slice whose
+    inputs and rules are those it was last judged with (`judged_key`) is skipped."""
     rows = MetricSnapshot.objects.exclude(district_id=district_id, student_group_id=group_id)
     if scope is not None:
         ids, wanted = scope
@@ -27,11 +48,15 @@ def judge_slices(scope, metrics, district_id, group_id):
             if (d, g) != (district_id, group_id):
                 where |= Q(metric_id=m, district_id=d, student_group_id=g)
         rows = rows.filter(where)
+    rules = {pk: _rules_of(metric) for pk, metric in metrics.items()}
     changed = []
-    for pk, metric_id, *values in rows.values_list("pk", "metric_id", *INPUTS, *JUDGED):
-        inputs, before = dict(zip(INPUTS, values[:len(INPUTS)], strict=True)), values[len(INPUTS):]
-        judgement = judge_slice(metrics[metric_id], **inputs)
-        after = (judgement.status, judgement.reason, judgement.progress, judgement.expected)
-        if tuple(before) != after:
-            changed.append(MetricSnapshot(pk=pk, **dict(zip(JUDGED, after, strict=True))))
+    for pk, metric_id, key, *values in rows.values_list("pk", "metric_id", "judged_key",
+                                                         *INPUTS):
+        new_key = judged_key(rules[metric_id], values)
+        if new_key == key:
+            continue
+        judgement = judge_slice(metrics[metric_id], **dict(zip(INPUTS, values, strict=True)))
+        changed.append(MetricSnapshot(
+            pk=pk, status=judgement.status, status_reason=judgement.reason,
+            progress=judgement.progress, expected=judgement.expected, judged_key=new_key))
     MetricSnapshot.objects.bulk_update(changed, JUDGED, batch_size=1000)

@@ -10,23 +10,29 @@ SELECT metric_id, district_id, student_group_id, period, period_start, period_en
 FROM {reading}
 WHERE approved_value IS NOT NULL {where}
 UNION ALL
-SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-       CASE WHEN m.unit = %s THEN {share} ELSE SUM(r.approved_value) END,
-       '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
-FROM {reading} r
-JOIN {metric} m ON m.id = r.metric_id
-JOIN {district_plans} dp ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
-WHERE r.approved_value IS NOT NULL {computed_where}
-  AND ((m.unit = %s AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-       OR (m.unit IN ({additive}) AND r.approved_qualifier = ''))
-  AND NOT EXISTS (
-      SELECT 1 FROM {reading} c
-      WHERE c.metric_id = r.metric_id AND c.period = r.period AND c.district_id = %s
-        AND c.student_group_id = r.student_group_id AND c.approved_value IS NOT NULL)
-GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-         m.plan_id
-HAVING m.unit = %s OR COUNT(*) = (
-    SELECT COUNT(*) FROM {district_plans} a WHERE a.strategicplan_id = m.plan_id)
+SELECT * FROM (
+    SELECT r.metric_id, %s AS district_id, r.student_group_id, r.period, r.period_start,
+           r.period_end,
+           CASE WHEN m.unit = %s THEN {share} ELSE SUM(r.approved_value) END,
+           '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
+    FROM {reading} r
+    JOIN {metric} m ON m.id = r.metric_id
+    JOIN {district_plans} dp
+        ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
+    WHERE r.approved_value IS NOT NULL {computed_where}
+      AND ((m.unit = %s AND r.numerator IS NOT NULL AND r.approved_value = r.value)
+           OR (m.unit IN ({additive}) AND r.approved_qualifier = ''))
+    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
+             m.plan_id
+    HAVING m.unit = %s OR COUNT(*) = (
+        SELECT COUNT(*) FROM {district_plans} a WHERE a.strategicplan_id = m.plan_id)
+) computed
+-- Grouped first, then matched: one look-up per period, not one per district's reading.
+WHERE NOT EXISTS (
+    SELECT 1 FROM {reading} c
+    WHERE c.metric_id = computed.metric_id AND c.period = computed.period
+      AND c.district_id = computed.district_id
+      AND c.student_group_id = computed.student_group_id AND c.approved_value IS NOT NULL)
 """
 
 # A percent computed from counts: the summed numerators over the summed denominators

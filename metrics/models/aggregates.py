@@ -59,6 +59,9 @@ class MetricSnapshot(models.Model):
     # county's figure.
     first_period = models.CharField(max_length=20, blank=True, default="", db_default="")
     first_value = _decimal()
+    # A digest of what judged this row's status (its values and its metric's rules:
+    # aggregates/slices.py), so that a full rebuild judges again only what moved.
+    judged_key = models.CharField(max_length=32, blank=True, default="", db_default="")
     # On an all-districts row whose latest value no one reported: the number of districts
     # it was computed from (a percent as their summed numerators over their summed
     # denominators, a count or an amount as their sum when every district of the plan
