@@ -10,8 +10,11 @@ any twice gives the same rows. Nothing here queues anything: that is `queue.py`.
 On PostgreSQL one statement computes the snapshot rows of the scope (the staging
 result, a materialised CTE) and writes only what changed: an upsert whose update is
 skipped when nothing differs, and a delete of the rows whose slice has no approved
-value any more. SQLite replaces the scope's rows (delete, insert): same rows.
-County-wide rows (one per metric) are judged in Python by `judge_metric`.
+value any more. SQLite replaces the scope's rows (delete, insert): same rows. The
+statement's source holds the approved readings and the all-districts figures no one
+reported, computed from the districts' (`county.py`): a district's slice brings its
+all-districts slice into scope. County-wide rows (one per metric) are judged in Python
+by `judge_metric`, the other slices by `slices.judge_slices` (only those that moved).
 """
 
 import json
