@@ -33,6 +33,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
+# The compiled translations (locale/*/LC_MESSAGES/*.mo) are committed with their .po
+# sources (tests/test_i18n_catalogue.py checks they match), so the image needs no gettext.
 COPY . .
 RUN pip install --no-cache-dir .
 

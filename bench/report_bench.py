@@ -16,7 +16,9 @@ has made each once): pdf_seconds, word_seconds and pptx_seconds, the median of -
 wall-clock times each, with their aim, the CPU seconds of the same runs (less sensitive
 to other work on a shared machine) and how much of it is gathering the report's data
 (reports.report.build_report) rather than writing the file; the load average is printed
-with them, since a busy machine slows every wall-clock figure.
+with them, since a busy machine slows every wall-clock figure. For the PDF, where its
+seconds go (pdf_part_*), the same PDF with the per-process layout caches emptied
+(pdf_seconds_uncached) and the part no layout cache can save (pdf_seconds_floor).
 """
 
 import argparse
@@ -129,7 +131,49 @@ def _aims(plan, runs):
         figure(f"{name}_meets_aim", "yes" if median <= aim else "no")
         figure(f"{name}_cpu", statistics.median(cpus), "s")
         figure(f"{name}_data", statistics.median(builds), "s")
+        if fmt == "pdf":
+            _pdf_parts(plan, runs)
     figure("load_average_1min_after", float(os.getloadavg()[0]))
+
+
+def _pdf_parts(plan, runs):
+    """Where a warm PDF's seconds go, and a PDF this process has not laid out before.
+
+    pdf_part_*: gathering the data, the template, WeasyPrint's parse, cascade and
+    layout (with our caches: reports/render/columns.py, lines.py), then drawing and
+    writing the file. pdf_seconds_uncached: the same PDF with those caches emptied
+    first, as for a report whose every narrative and figure is new to the process.
+    pdf_seconds_floor: data, template, drawing and writing alone, which no cache of
+    the layout can take away; below it only a cheaper drawing (WeasyPrint's) or keeping
+    whole PDFs would go.
+    """
+    from reports.render import columns, lines, pdf
+    from reports.report import build_report
+
+    parts = {"data": [], "html": [], "layout": [], "write": [], "uncached": []}
+    for _ in range(max(runs, 1)):
+        start = time.perf_counter()
+        report = build_report(plan, YEAR)
+        parts["data"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        html = pdf.render_html(report)
+        parts["html"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        document = pdf.laid_out(html)
+        parts["layout"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
+        parts["write"].append(time.perf_counter() - start)
+        columns.clear()
+        lines.clear()
+        start = time.perf_counter()
+        pdf.pdf_from_html(html)  # and the caches are full again for the next run
+        parts["uncached"].append(parts["data"][-1] + time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in parts.items()}
+    for name in ("data", "html", "layout", "write"):
+        figure(f"pdf_part_{name}", medians[name], "s")
+    figure("pdf_seconds_uncached", medians["uncached"], "s")
+    figure("pdf_seconds_floor", medians["data"] + medians["html"] + medians["write"], "s")
 
 
 def _pdf_pages(path):

@@ -5,14 +5,11 @@ project and Celery tasks executed in-process. A deployment sets DATABASE_URL,
 REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and friends (see README.md).
 """
 
-import base64
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 from lacoe_kpi.env import envbool, envint, envlist, envstr, envurl
@@ -35,6 +32,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, so that its admin classes take the translated fields (its docs).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,6 +61,11 @@ MIDDLEWARE = [
     "metrics.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session and before CommonMiddleware, as Django's translation docs ask
+    # (https://docs.djangoproject.com/en/5.2/topics/i18n/translation/#how-django-discovers-language-preference).
+    "django.middleware.locale.LocaleMiddleware",
+    # A link's ?lang=es becomes the switcher's cookie, then the same address without it.
+    "metrics.language.LanguageQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -307,7 +312,24 @@ if OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.append("metrics.oidc.OIDCBackend")
 
-LANGUAGE_CODE = "en-us"
+# Languages: English, and Spanish for the county's Spanish-reading families. Each is named in
+# its own language (the switcher shows these). The conventions chosen for Spanish (1,234.5 as
+# in Mexico and the United States; "1 de diciembre de 2026") are in lacoe_kpi/formats/es/ and
+# README.md, "Languages".
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["lacoe_kpi.formats"]
+# The switcher's choice lasts a year; the language cookie is not a secret (Django's default
+# is a session cookie, so a family would choose again on every visit).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The plan's content in English and Spanish (pillars/translation.py): English is the
+# source; a field without its Spanish version shows the English text, marked lang="en"
+# on the page (metrics/templatetags/content.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
@@ -348,6 +370,7 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # A load balancer or the compose health check probes over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -358,46 +381,11 @@ X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Content-Security-Policy (django-csp): nothing inline runs. Every script is a file of ours
-# (charts draw from `json_script` data through static/js/charts.js), nothing loads from another
-# host, no page can be framed, no plugin runs, forms post only to us.
-# Styles: no 'unsafe-inline' either, only the hashes of two exact inline styles we cannot avoid.
-# - plotly.js (issue #7543) keeps its own CSS rules (hover labels, the modebar shown on hover) by
-#   creating an EMPTY <style> element and filling it through CSSOM `insertRule`, which CSP does
-#   not govern; refused, its charts lose hover labels and show the modebar all the time. The hash
-#   of the empty string allows exactly that empty element, no other <style>. plotly sets element
-#   styles through CSSOM (`element.style`), which CSP does not govern either.
-# - django-simple-history's admin history page has one style attribute, `border-top: 0`:
-#   'unsafe-hashes' with its hash allows that exact attribute value and no other.
-# The browser crawl (tests/browser) fails on any violation, so a new inline style is caught.
-
-
-def _csp_hash(text):
-    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
-    return f"'sha256-{digest}'"
-
-
-CONTENT_SECURITY_POLICY_STYLE_HASHES = {
-    "plotly's empty <style>": _csp_hash(""),
-    "simple-history paginator": _csp_hash("border-top: 0"),
-}
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF, CONTENT_SECURITY_POLICY_STYLE_HASHES["plotly's empty <style>"]],
-        "style-src-attr": [UNSAFE_HASHES,
-                           CONTENT_SECURITY_POLICY_STYLE_HASHES["simple-history paginator"]],
-        # plotly's download (toImage) draws the chart's SVG through a data: image.
-        "img-src": [SELF, "data:", "blob:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-    },
-}
+# Content-Security-Policy: lacoe_kpi/csp_policy.py (why each source is allowed).
+from lacoe_kpi.csp_policy import (  # noqa: E402, F401 - settings Django reads
+    CONTENT_SECURITY_POLICY,
+    CONTENT_SECURITY_POLICY_STYLE_HASHES,
+)
 
 # The read-only API (metrics/api/, why Django REST framework: its __init__). Only our
 # hashed tokens authenticate it; without one a request sees the public plans.

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from metrics.views.health import healthz
 from metrics.views.signin import ThrottledPasswordResetView
 from pillars.views import ok
 
-admin.site.site_header = "LACOE KPI administration"
+admin.site.site_header = _("LACOE KPI administration")
 admin.site.site_title = "LACOE KPI"
 
 urlpatterns = [
@@ -23,6 +24,9 @@ urlpatterns = [
     # Single sign-on (metrics/oidc.py): 404 unless OIDC_RP_CLIENT_ID is configured.
     path("oidc/", include("metrics.oidc")),
     path("admin/", admin.site.urls),
+    # The language switcher of every page posts here (Django's set_language: a cookie, then
+    # back to `next`); links may say ?lang=es instead (metrics/language.py).
+    path("i18n/", include("django.conf.urls.i18n")),
     # For load balancers and the compose health checks: no sign-in, JSON, 503 when down.
     path("healthz", healthz, name="healthz"),
     # Liveness: the process answers, nothing else checked (what the throughput bench

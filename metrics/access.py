@@ -10,7 +10,8 @@
 Views answer 404 for what does not exist and 403 for what the user may not do.
 """
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required, permission_required, user_passes_test
+from django.core.exceptions import PermissionDenied
 
 from .models import Metric
 from .roles import (
@@ -23,8 +24,9 @@ from .roles import (
 )
 
 __all__ = [
-    "approvable_metrics", "can_approve", "can_edit_highlights", "can_enter", "can_export",
-    "can_read", "can_set_target", "editable_metrics", "export_required", "highlight_required",
+    "administrator_required", "approvable_metrics", "can_approve", "can_edit_highlights",
+    "can_enter", "can_export", "can_read", "can_set_target", "editable_metrics",
+    "export_required", "highlight_required",
     "is_administrator", "may_approve_at_all", "may_assign_leads", "may_use_worklists",
     "staff_required",
 ]
@@ -38,6 +40,16 @@ def needs(permission):
 
 
 staff_required = needs(READ_PERMISSION)
+
+
+def administrator_required(view):
+    """A view decorator: signed in (else sent to sign in) and an administrator (else 403)."""
+    def check(user):
+        if is_administrator(user):
+            return True
+        raise PermissionDenied
+    return login_required(user_passes_test(check)(view))
+
 export_required = needs(EXPORT_PERMISSION)
 highlight_required = needs(HIGHLIGHT_PERMISSION)
 can_read = has_staff_role

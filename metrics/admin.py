@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_forms import DistrictsUploadForm
@@ -24,7 +25,7 @@ from .services.dimensions import districts_load_file
 
 
 @admin.register(Metric)
-class MetricAdmin(SimpleHistoryAdmin):
+class MetricAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("code", "name", "pillar", "unit", "is_headline", "frequency")
     list_filter = ("plan", "pillar", "unit", "is_headline", "frequency", "direction")
     search_fields = ("code", "name", "definition", "headline_label")
@@ -123,7 +124,7 @@ class ReadingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(TranslationAdmin):
     list_display = ("name", "code", "cds_code", "kind", "is_total")
     list_filter = ("kind", "plans")
     search_fields = ("name", "code", "cds_code")
@@ -159,7 +160,7 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(StudentGroup)
-class StudentGroupAdmin(admin.ModelAdmin):
+class StudentGroupAdmin(TranslationAdmin):
     list_display = ("name", "code", "cde_code", "category", "is_total")
     list_filter = ("category", "plans")
     search_fields = ("name", "code", "cde_code")

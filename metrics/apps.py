@@ -23,9 +23,13 @@ def ensure_totals(**kwargs):
     and flush, so no database is ever without them."""
     from .models import District, StudentGroup
 
-    District.objects.get_or_create(
-        is_total=True, defaults={"code": "all", "name": "All districts (county-wide)"}
-    )
-    StudentGroup.objects.get_or_create(
-        is_total=True, defaults={"code": "all", "name": "All students"}
-    )
+    # With their Spanish names (our translation, issue 18), also on rows made earlier.
+    for model, english, spanish in (
+        (District, "All districts (county-wide)", "Todos los distritos (todo el condado)"),
+        (StudentGroup, "All students", "Todos los estudiantes"),
+    ):
+        total, _ = model.objects.get_or_create(
+            is_total=True, defaults={"code": "all", "name_en": english, "name": english,
+                                     "name_es": spanish})
+        if not total.name_es:
+            model.objects.filter(pk=total.pk).update(name_es=spanish)

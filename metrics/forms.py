@@ -6,12 +6,25 @@ form says exactly what the import and the admin say, next to the field.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .evidence import validate_evidence
 from .models import District, Metric, Reading, StudentGroup
 from .periods import PERIOD_FORMATS_HELP
 from .services.readings import RETURN_NEEDS_COMMENT
 from .units import COUNT_FIELDS, COUNTS_HELP, Qualifier, plain_number, spec
+
+ALL_DISTRICTS = gettext_lazy("All districts (county-wide)")
+ALL_STUDENTS = gettext_lazy("All students")
+COUNT_LABELS = {"numerator": gettext_lazy("Numerator"),
+                "denominator": gettext_lazy("Denominator")}
+
+
+def label_of(count_field, prefix=""):
+    """A count field's label, after `prefix` (the bulk grid's "<metric>: ")."""
+    return format_lazy("{}{}", prefix, COUNT_LABELS[count_field])
 
 
 def value_help(metric):
@@ -61,7 +74,7 @@ class MetricValueMixin:
         """A percent's numerator and denominator fields (issue 16); none for other units."""
         if self.metric.takes_counts:
             self.fields.update({name: forms.CharField(
-                max_length=30, required=False, label=f"{label}{name.capitalize()}",
+                max_length=30, required=False, label=label_of(name, label),
                 help_text="" if label else COUNTS_HELP[name]) for name in COUNT_FIELDS})
 
     def has_counts(self):
@@ -88,25 +101,30 @@ class MetricValueMixin:
 
 
 class ReadingForm(MetricValueMixin, forms.Form):
-    period = forms.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
-    value = forms.CharField(max_length=60)
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=20,
+                             help_text=PERIOD_FORMATS_HELP)
+    value = forms.CharField(label=gettext_lazy("Value"), max_length=60)
     qualifier = forms.ChoiceField(
-        choices=Qualifier.choices, required=False,
-        help_text="Only when the source qualifies the figure: “over 9,018”, “50+”.",
+        label=gettext_lazy("Qualifier"), choices=Qualifier.choices, required=False,
+        help_text=gettext_lazy("Only when the source qualifies the figure: “over 9,018”, "
+                               "“50+”."),
     )
     district = forms.ModelChoiceField(
-        queryset=District.objects.all(), required=False, empty_label="All districts (county-wide)"
+        label=gettext_lazy("District"), queryset=District.objects.all(), required=False,
+        empty_label=ALL_DISTRICTS,
     )
     student_group = forms.ModelChoiceField(
-        queryset=StudentGroup.objects.all(), required=False, empty_label="All students"
+        label=gettext_lazy("Student group"), queryset=StudentGroup.objects.all(),
+        required=False, empty_label=ALL_STUDENTS,
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                           max_length=5000)
-    evidence_url = forms.URLField(label="Evidence link", required=False, max_length=500)
+    note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}),
+                           required=False, max_length=5000)
+    evidence_url = forms.URLField(label=gettext_lazy("Evidence link"), required=False,
+                                  max_length=500)
     evidence_file = forms.FileField(
-        label="Evidence file", required=False, max_length=200,
+        label=gettext_lazy("Evidence file"), required=False, max_length=200,
         validators=[validate_evidence],  # the model's check: content, not the name
-        help_text="PDF, image, CSV, XLSX, DOCX or text, at most 10 MB.",
+        help_text=gettext_lazy("PDF, image, CSV, XLSX, DOCX or text, at most 10 MB."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1,
                                  initial=0)
@@ -129,12 +147,12 @@ class ReadingForm(MetricValueMixin, forms.Form):
         cleaned = super().clean()
         if self.metric.takes_counts and cleaned.get("value") in (None, "") and not (
                 self.has_counts() or self.has_error("value")):
-            self.add_error("value", "This field is required. Enter the value, or its "
-                                    "numerator and denominator.")
+            self.add_error("value", _("This field is required. Enter the value, or its "
+                                      "numerator and denominator."))
         if self.files.get("evidence_file") and self.errors:
             # A browser never re-sends a file: say so rather than silently drop it.
-            self.add_error("evidence_file", "Choose the evidence file again after fixing the "
-                                            "other fields.")
+            self.add_error("evidence_file", _("Choose the evidence file again after fixing "
+                                              "the other fields."))
         return cleaned
 
     def slice_key(self):
@@ -164,9 +182,25 @@ class TargetForm(forms.ModelForm):
         model = Metric
         fields = ["target_value", "target_period", "baseline_value", "baseline_period",
                   "on_track_threshold", "at_risk_threshold"]
+        labels = {
+            "target_value": gettext_lazy("Target value"),
+            "target_period": gettext_lazy("Target period"),
+            "baseline_value": gettext_lazy("Baseline value"),
+            "baseline_period": gettext_lazy("Baseline period"),
+            "on_track_threshold": gettext_lazy("On-track threshold"),
+            "at_risk_threshold": gettext_lazy("At-risk threshold"),
+        }
         help_texts = {
-            "target_period": "The period by which the target should be met. " + PERIOD_FORMATS_HELP,
-            "baseline_period": "The period the baseline was measured in.",
+            # xgettext:no-python-format
+            "on_track_threshold": gettext_lazy("On track when at least this % of the progress "
+                                               "expected by now is made."),
+            # xgettext:no-python-format
+            "at_risk_threshold": gettext_lazy("At risk (rather than off track) from this % of "
+                                              "the expected progress."),
+            "target_period": format_lazy(
+                "{} {}", gettext_lazy("The period by which the target should be met."),
+                PERIOD_FORMATS_HELP),
+            "baseline_period": gettext_lazy("The period the baseline was measured in."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -195,9 +229,9 @@ class BulkRowForm(MetricValueMixin, forms.Form):
         if reading is not None or not args:
             kwargs.setdefault("initial", self.current(reading))
         super().__init__(*args, **kwargs)
-        self.fields["value"].label = f"{metric.name}: value"
-        self.fields["qualifier"].label = f"{metric.name}: qualifier"
-        self.fields["note"].label = f"{metric.name}: note"
+        self.fields["value"].label = _("%(metric)s: value") % {"metric": metric.name}
+        self.fields["qualifier"].label = _("%(metric)s: qualifier") % {"metric": metric.name}
+        self.fields["note"].label = _("%(metric)s: note") % {"metric": metric.name}
         if metric.takes_counts:
             self.add_count_fields(label=f"{metric.name}: ")
             self.order_fields(["value", *COUNT_FIELDS])
@@ -247,7 +281,8 @@ class BulkRowForm(MetricValueMixin, forms.Form):
 
 
 class PeriodForm(forms.Form):
-    period = forms.CharField(max_length=20, help_text=PERIOD_FORMATS_HELP)
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=20,
+                             help_text=PERIOD_FORMATS_HELP)
 
     def __init__(self, *args, plan, **kwargs):
         self.plan = plan
@@ -261,13 +296,14 @@ class PeriodForm(forms.Form):
             raise _field_error(exc, "period") from None
 
 
-REVIEW_ACTIONS = [("approve", "Approve"), ("return", "Return")]
+REVIEW_ACTIONS = [("approve", gettext_lazy("Approve")), ("return", gettext_lazy("Return"))]
 class ReviewForm(forms.Form):
     action = forms.ChoiceField(choices=REVIEW_ACTIONS)
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               max_length=2000,
-                              help_text="Required when returning: say what needs changing.")
-    checked = forms.BooleanField(required=False, label="Checked")
+                              help_text=gettext_lazy("Required when returning: say what needs "
+                                                     "changing."))
+    checked = forms.BooleanField(required=False, label=gettext_lazy("Checked"))
 
 
 class ApprovalBatchForm(forms.Form):
@@ -275,14 +311,16 @@ class ApprovalBatchForm(forms.Form):
     selected, the plausibility warnings the lead ticked "checked", one comment for all."""
 
     readings = forms.ModelMultipleChoiceField(
-        queryset=Reading.objects.none(), label="Values",
-        error_messages={"required": "Select the values to approve or return."},
+        queryset=Reading.objects.none(), label=gettext_lazy("Values"),
+        error_messages={"required": gettext_lazy("Select the values to approve or return.")},
     )
     checked = forms.ModelMultipleChoiceField(queryset=Reading.objects.none(), required=False)
     action = forms.ChoiceField(choices=REVIEW_ACTIONS)
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                              max_length=2000, label="Comment for the values returned",
-                              help_text="Required when returning: one comment for all of them.")
+                              max_length=2000,
+                              label=gettext_lazy("Comment for the values returned"),
+                              help_text=gettext_lazy("Required when returning: one comment for "
+                                                     "all of them."))
 
     def __init__(self, *args, queue, **kwargs):
         """`queue`: the readings the user may decide (selectors.approval_queue)."""
@@ -301,11 +339,12 @@ class ReadingSliceForm(forms.Form):
     """Which district and student group's readings a metric page lists: the plan's own."""
 
     district = forms.ModelChoiceField(
-        queryset=District.objects.none(), required=False,
-        empty_label="All districts (county-wide)",
+        label=gettext_lazy("District"), queryset=District.objects.none(), required=False,
+        empty_label=ALL_DISTRICTS,
     )
     student_group = forms.ModelChoiceField(
-        queryset=StudentGroup.objects.none(), required=False, empty_label="All students",
+        label=gettext_lazy("Student group"), queryset=StudentGroup.objects.none(),
+        required=False, empty_label=ALL_STUDENTS,
     )
 
     def __init__(self, *args, plan, **kwargs):
@@ -322,7 +361,7 @@ class ReadingSliceForm(forms.Form):
 class ReadingLinkForm(ReadingSliceForm):
     """What a link to the entry form presets (?period=&district=&student_group=)."""
 
-    period = forms.CharField(max_length=20, required=False)
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=20, required=False)
 
     def __init__(self, *args, metric, **kwargs):
         self.metric = metric
@@ -336,103 +375,3 @@ class ReadingLinkForm(ReadingSliceForm):
             return str(self.metric.validate_period(text)) if text else ""
         except ValidationError:
             return text
-
-
-# --- Worklists: one row per metric or pillar, each validated on its own, like the grid ---
-
-TARGET_ROW_FIELDS = ("target_value", "target_period", "baseline_value", "baseline_period")
-
-
-class TargetRowForm(forms.Form):
-    """One metric's target, target period, baseline and baseline period."""
-
-    target_value = forms.CharField(max_length=60, required=False)
-    target_period = forms.CharField(max_length=20, required=False,
-                                    help_text="By when. " + PERIOD_FORMATS_HELP)
-    baseline_value = forms.CharField(max_length=60, required=False)
-    baseline_period = forms.CharField(max_length=20, required=False,
-                                      help_text="Measured in; may be before the plan.")
-
-    def __init__(self, *args, metric, **kwargs):
-        self.metric = metric
-        kwargs.setdefault("initial", self.current(metric))
-        super().__init__(*args, **kwargs)
-        labels = {"target_value": "target", "target_period": "target period",
-                  "baseline_value": "baseline", "baseline_period": "baseline period"}
-        for name, label in labels.items():
-            self.fields[name].label = f"{metric.name}: {label}"
-        self.fields["target_value"].help_text = value_help(metric)
-        self.fields["baseline_value"].help_text = ""
-
-    @staticmethod
-    def current(metric):
-        return {
-            "target_value": plain_number(metric.target_value) if metric.target_value is not None
-            else "",
-            "target_period": metric.target_period,
-            "baseline_value": plain_number(metric.baseline_value)
-            if metric.baseline_value is not None else "",
-            "baseline_period": metric.baseline_period,
-        }
-
-    def _clean_value(self, name):
-        raw = (self.cleaned_data.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return self.metric.validate_value(raw, field=name)
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict.get(name) or exc.messages) from None
-
-    def _clean_period(self, name):
-        raw = (self.cleaned_data.get(name) or "").strip()
-        if not raw:
-            return ""
-        try:
-            return str(self.metric.validate_period(
-                raw, name, before_plan_ok=name == "baseline_period", closed_ok=True))
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict.get(name) or exc.messages) from None
-
-    def clean_target_value(self):
-        return self._clean_value("target_value")
-
-    def clean_baseline_value(self):
-        return self._clean_value("baseline_value")
-
-    def clean_target_period(self):
-        return self._clean_period("target_period")
-
-    def clean_baseline_period(self):
-        return self._clean_period("baseline_period")
-
-    def changes(self):
-        """The values to save, or {} when the row says what the metric already holds."""
-        data = {name: self.cleaned_data[name] for name in TARGET_ROW_FIELDS}
-        if all(getattr(self.metric, name) == value for name, value in data.items()):
-            return {}
-        return data
-
-
-class PeopleRowForm(forms.Form):
-    """One row of the owners grid (a metric's stewards) or the leads grid (a pillar's leads).
-    The choices are built once per page and shared by every row: constant queries."""
-
-    people = forms.MultipleChoiceField(required=False)
-    # A select with nothing chosen posts nothing: this says the row was in the form, so
-    # "none chosen" clears it while a row not posted is left alone.
-    shown = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
-
-    def __init__(self, *args, choices, label, current, **kwargs):
-        kwargs.setdefault("initial", {"people": [str(pk) for pk in current]})
-        super().__init__(*args, **kwargs)
-        self.current = {int(pk) for pk in current}
-        self.fields["people"].choices = choices
-        self.fields["people"].label = label
-
-    def chosen(self):
-        return {int(pk) for pk in self.cleaned_data["people"]}
-
-    def changed(self):
-        return self.cleaned_data["shown"] and self.chosen() != self.current
-

@@ -14,7 +14,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pillars.models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
@@ -24,6 +24,7 @@ from .models import DashboardScale, Metric
 from .periods import Period
 from .services import reading_record
 from .services.dimensions import check_district_lines, district_line, districts_load
+from .translated_content import TRANSLATION_FILE, TranslationError, load_translation
 
 PLAN_FILE = "plan.yaml"
 DASHBOARD_FOLDER = "fixtures/dashboard"
@@ -49,9 +50,14 @@ class LoadError(Exception):
 
 
 def load_directory(path):
-    """Load plan.yaml and every figures-*.yaml of `path`; return (plan, counts)."""
+    """Load plan.yaml, every figures-*.yaml and the Spanish translation (when there is
+    one) of `path`; return (plan, counts).
+
+    The files' texts are English: they are written as the English versions whatever
+    language is active (a content field's plain name writes the active language's
+    version: pillars/translation.py); the translation file writes the Spanish ones."""
     path = Path(path)
-    with transaction.atomic():
+    with transaction.atomic(), translation.override("en"):
         plan = load_plan(_read(path / PLAN_FILE))
         readings = 0
         metrics = 0
@@ -59,6 +65,12 @@ def load_directory(path):
             m, r = load_figures(_read(figures), where=figures.name)
             metrics += m
             readings += r
+        translated = path / TRANSLATION_FILE
+        if translated.exists():
+            try:
+                load_translation(_read(translated), plan, where=translated.name)
+            except TranslationError as exc:
+                raise LoadError(str(exc)) from exc
         directory_loaded.send(sender=load_directory, plan=plan, path=path)
     return plan, {"metrics": metrics, "readings": readings}
 

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-PERIOD_FORMATS_HELP = "Write a school year as 2023-24, a quarter as 2023-24 Q1 (Q1 = July-Sept.) or a month as 2024-03."  # noqa: E501
+# Lazy: written in the language of the page that shows it. Periods themselves are written
+# the same in every language ("2023-24 Q1"): files and links carry them.
+PERIOD_FORMATS_HELP = gettext_lazy(
+    "Write a school year as 2023-24, a quarter as 2023-24 Q1 (Q1 = July-Sept.) or a month "
+    "as 2024-03.")
 
 # Anchored and strict on purpose: one spelling per period keeps the unique
 # constraint on (metric, period, district, group) meaningful.
@@ -73,7 +79,7 @@ class Period:
                 datetime.date(year, 7, 1), datetime.date(year + 1, 6, 30), Kind.YEAR, raw
             )
         raise ValidationError(
-            "“%(value)s” is not a period. " + PERIOD_FORMATS_HELP,
+            _("“%(value)s” is not a period.") + " " + PERIOD_FORMATS_HELP,
             code="invalid_period",
             params={"value": shown[:40]},
         )
@@ -199,8 +205,8 @@ def _school_year_start(match, raw) -> int:
     first, second = int(match.group(1)), int(match.group(2))
     if second != (first + 1) % 100:
         raise ValidationError(
-            "“%(value)s” is not a school year: the second part must be the year after "
-            "the first (2023-24). " + PERIOD_FORMATS_HELP,
+            _("“%(value)s” is not a school year: the second part must be the year after "
+              "the first (2023-24).") + " " + PERIOD_FORMATS_HELP,
             code="invalid_period",
             params={"value": raw[:40]},
         )
@@ -210,7 +216,7 @@ def _school_year_start(match, raw) -> int:
 def _month_start(year: int, month: int) -> datetime.date:
     if not 1900 <= year <= 2999:
         raise ValidationError(
-            "Year %(year)s is out of range (1900-2999).", code="invalid_period",
+            _("Year %(year)s is out of range (1900-2999)."), code="invalid_period",
             params={"year": year},
         )
     return datetime.date(year, month, 1)

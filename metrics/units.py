@@ -10,8 +10,11 @@ figures.
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 # The widest value a reading stores (Reading.value is DECIMAL(20, 4)).
 MAX_DIGITS = 20
@@ -20,22 +23,24 @@ MAX_ABS_VALUE = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES) - 1
 
 
 class Unit(models.TextChoices):
-    COUNT = "count", "Count"
-    PERCENT = "percent", "Percent (share, 0-100)"
-    PERCENT_CHANGE = "percent_change", "Percent change"
-    CURRENCY = "currency", "Currency (US dollars)"
-    RATING = "rating", "Rating on a scale"
-    RANK = "rank", "Rank (1 is best)"
-    RATIO = "ratio", "Ratio"
+    COUNT = "count", gettext_lazy("Count")
+    PERCENT = "percent", gettext_lazy("Percent (share, 0-100)")
+    PERCENT_CHANGE = "percent_change", gettext_lazy("Percent change")
+    CURRENCY = "currency", gettext_lazy("Currency (US dollars)")
+    RATING = "rating", gettext_lazy("Rating on a scale")
+    RANK = "rank", gettext_lazy("Rank (1 is best)")
+    RATIO = "ratio", gettext_lazy("Ratio")
 
 
 class Qualifier(models.TextChoices):
-    NONE = "", "(none)"
-    OVER = "over", "over"
-    NEARLY = "nearly", "nearly"
-    MORE_THAN = "more_than", "more than"
-    APPROXIMATELY = "approximately", "approximately"
-    PLUS = "plus", "+ (or more)"
+    # The labels are also the words a figure is written with ("over 9,018"); files use
+    # their own fixed English words (metrics/rowformat.py), whatever the language.
+    NONE = "", gettext_lazy("(none)")
+    OVER = "over", gettext_lazy("over")
+    NEARLY = "nearly", gettext_lazy("nearly")
+    MORE_THAN = "more_than", gettext_lazy("more than")
+    APPROXIMATELY = "approximately", gettext_lazy("approximately")
+    PLUS = "plus", gettext_lazy("+ (or more)")
 
 
 def to_decimal(raw, field="value"):
@@ -45,7 +50,7 @@ def to_decimal(raw, field="value"):
     else:
         text = str(raw).strip().replace(",", "") if raw is not None else ""
         if text == "":
-            raise ValidationError({field: "Enter a number."}, code="required")
+            raise ValidationError({field: _("Enter a number.")}, code="required")
         try:
             # Decimal() also reads other scripts' digits ("٣"): refused, like any
             # character a spreadsheet would not read as a number.
@@ -54,19 +59,22 @@ def to_decimal(raw, field="value"):
             number = Decimal(text)
         except InvalidOperation:
             raise ValidationError(
-                {field: f"“{text[:40]}” is not a number. Write digits, e.g. 6000 or 45.5."},
+                {field: _("“%(text)s” is not a number. Write digits, e.g. 6000 or 45.5.") % {
+                    "text": text[:40]}},
                 code="invalid",
             ) from None
     if not number.is_finite():
-        raise ValidationError({field: "Enter a finite number."}, code="invalid")
+        raise ValidationError({field: _("Enter a finite number.")}, code="invalid")
     if abs(number) > MAX_ABS_VALUE:
         raise ValidationError(
-            {field: f"The number is too large: at most {MAX_ABS_VALUE:,} is stored."},
+            {field: _("The number is too large: at most %(max)s is stored.") % {
+                "max": f"{MAX_ABS_VALUE:,}"}},
             code="max_value",
         )
     if number.as_tuple().exponent < -DECIMAL_PLACES:
         raise ValidationError(
-            {field: f"Use at most {DECIMAL_PLACES} decimal places."}, code="max_decimal_places"
+            {field: _("Use at most %(places)d decimal places.") % {"places": DECIMAL_PLACES}},
+            code="max_decimal_places",
         )
     return number
 
@@ -89,8 +97,8 @@ def _grouped(number):
 
 
 def _ordinal(n):
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """ "7th", or "7º" in Spanish: Django's humanize, with its own catalogues."""
+    return str(ordinal(n))
 
 
 def _is_whole(number):
@@ -101,7 +109,7 @@ class UnitSpec:
     """One unit of measure. Subclasses override only what differs from a plain number."""
 
     unit = None
-    help = "A number."
+    help = gettext_lazy("A number.")
     # Chart axis: d3 tick format, prefix and suffix; "tozero" or "normal".
     tick_format = ",~r"
     tick_prefix = ""
@@ -129,7 +137,8 @@ class UnitSpec:
 
     def axis(self, *, scale_min=None, scale_max=None):
         """A plotly value axis for figures of this unit."""
-        axis = {"title": {"text": self.unit.label if self.unit else "Value"},
+        # str(): the figure is JSON, written in the language of the page.
+        axis = {"title": {"text": str(self.unit.label if self.unit else _("Value"))},
                 "automargin": True, "rangemode": self.range_mode, "tickformat": self.tick_format}
         if self.tick_prefix:
             axis["tickprefix"] = self.tick_prefix
@@ -144,35 +153,37 @@ class UnitSpec:
 
 class CountSpec(UnitSpec):
     unit = Unit.COUNT
-    help = "A whole number of 0 or more, e.g. 6000."
+    help = gettext_lazy("A whole number of 0 or more, e.g. 6000.")
 
     def problem(self, number, **scale):
         if number < 0 or not _is_whole(number):
-            return "A count is a whole number of 0 or more.", "count"
+            return _("A count is a whole number of 0 or more."), "count"
         return None
 
 
 class PercentSpec(UnitSpec):
     unit = Unit.PERCENT
-    help = "A share from 0 to 100, e.g. 45.5 (without the % sign)."
+    # xgettext:no-python-format
+    help = gettext_lazy("A share from 0 to 100, e.g. 45.5 (without the % sign).")
     tick_suffix = "%"
     counts_scale = 100
 
     def problem(self, number, **scale):
         if not 0 <= number <= 100:
-            return "A percent is a share from 0 to 100.", "percent"
+            return _("A percent is a share from 0 to 100."), "percent"
         return None
 
     def format(self, number, *, scale_max=None):
         return f"{_grouped(number)}%"
 
     def format_change(self, size, sign, *, scale_max=None):
-        return f"{sign}{_grouped(size)} pts"
+        # Percentage points: "−3.1 pts", "−3.1 puntos".
+        return _("%(sign)s%(size)s pts") % {"sign": sign, "size": _grouped(size)}
 
 
 class PercentChangeSpec(PercentSpec):
     unit = Unit.PERCENT_CHANGE
-    help = "A change in percent, may be negative or above 100, e.g. 28.9."
+    help = gettext_lazy("A change in percent, may be negative or above 100, e.g. 28.9.")
     range_mode = "normal"
     counts_scale = None  # a change is not a share of a whole
 
@@ -185,24 +196,34 @@ class PercentChangeSpec(PercentSpec):
 
 class CurrencySpec(UnitSpec):
     unit = Unit.CURRENCY
-    help = "US dollars, 0 or more, at most 2 decimals, e.g. 2500000."
+    help = gettext_lazy("US dollars, 0 or more, at most 2 decimals, e.g. 2500000.")
     tick_format = "~s"
     tick_prefix = "$"
 
     def problem(self, number, **scale):
         if number < 0:
-            return "An amount of money is 0 or more.", "currency"
+            return _("An amount of money is 0 or more."), "currency"
         if number.as_tuple().exponent < -2:
-            return "An amount of money has at most 2 decimal places (cents).", "currency"
+            return _("An amount of money has at most 2 decimal places (cents)."), "currency"
         return None
 
     def format(self, number, *, scale_max=None):
-        for size, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+        # A U.S. billion is 10^9: "mil millones" in Spanish, where "un billón" is 10^12.
+        for size, words in ((Decimal(10) ** 9, _billions), (Decimal(10) ** 6, _millions)):
             scaled = number / size
             # Only round sizes read as "$2.5 million"; $733,700 stays exact.
             if abs(number) >= size and scaled == scaled.quantize(Decimal("0.01")):
-                return f"${_grouped(scaled)} {word}"
+                # A plural form: Spanish writes "1 millón", "2.5 millones".
+                return words(1 if scaled == 1 else 2) % {"amount": _grouped(scaled)}
         return f"${_grouped(number)}"
+
+
+def _billions(n):
+    return ngettext("$%(amount)s billion", "$%(amount)s billion", n)
+
+
+def _millions(n):
+    return ngettext("$%(amount)s million", "$%(amount)s million", n)
 
 
 class RatingSpec(UnitSpec):
@@ -211,7 +232,8 @@ class RatingSpec(UnitSpec):
     def problem(self, number, *, scale_min=None, scale_max=None):
         low = Decimal(0) if scale_min is None else scale_min
         if scale_max is None or not low <= number <= scale_max:
-            return f"A rating on this scale is from {low:,} to {scale_max or '?'}.", "rating"
+            return _("A rating on this scale is from %(low)s to %(high)s.") % {
+                "low": f"{low:,}", "high": scale_max or "?"}, "rating"
         return None
 
     def format(self, number, *, scale_max=None):
@@ -222,8 +244,10 @@ class RatingSpec(UnitSpec):
 
     def help_text(self, *, scale_min=None, scale_max=None):
         low = scale_min if scale_min is not None else 0
-        return f"A rating from {low:g} to {scale_max:g}." if scale_max is not None else (
-            "A rating on the metric's scale.")
+        if scale_max is None:
+            return _("A rating on the metric's scale.")
+        return _("A rating from %(low)s to %(high)s.") % {"low": f"{low:g}",
+                                                         "high": f"{scale_max:g}"}
 
     def axis(self, *, scale_min=None, scale_max=None):
         axis = super().axis()
@@ -234,33 +258,37 @@ class RatingSpec(UnitSpec):
 
 class RankSpec(UnitSpec):
     unit = Unit.RANK
-    help = "A whole number from 1 (best)."
+    help = gettext_lazy("A whole number from 1 (best).")
     tick_format = ",d"
 
     def problem(self, number, *, scale_min=None, scale_max=None):
         if number < 1 or not _is_whole(number):
-            return "A rank is a whole number from 1 (best).", "rank"
+            return _("A rank is a whole number from 1 (best)."), "rank"
         if scale_max is not None and number > scale_max:
-            return f"A rank out of {scale_max:,} is at most {scale_max:,}.", "rank"
+            return _("A rank out of %(max)s is at most %(max)s.") % {
+                "max": f"{scale_max:,}"}, "rank"
         return None
 
     def format(self, number, *, scale_max=None):
         text = _ordinal(int(number))
-        return f"{text} of {_grouped(scale_max)}" if scale_max else text
+        if not scale_max:
+            return text
+        return _("%(rank)s of %(out_of)s") % {"rank": text, "out_of": _grouped(scale_max)}
 
     def format_change(self, size, sign, *, scale_max=None):
         places = int(size)
-        return f"{sign}{places} place{'s' if places != 1 else ''}"
+        return ngettext("%(sign)s%(places)d place", "%(sign)s%(places)d places", places) % {
+            "sign": sign, "places": places}
 
 
 class RatioSpec(UnitSpec):
     unit = Unit.RATIO
-    help = "A number of 0 or more."
+    help = gettext_lazy("A number of 0 or more.")
     tick_suffix = ":1"
 
     def problem(self, number, **scale):
         if number < 0:
-            return "A ratio is 0 or more.", "ratio"
+            return _("A ratio is 0 or more."), "ratio"
         return None
 
     def format(self, number, *, scale_max=None):
@@ -287,7 +315,8 @@ def validate_value(unit, value, *, scale_min=None, scale_max=None, field="value"
     problem = spec(unit).problem(number, scale_min=scale_min, scale_max=scale_max)
     if problem:
         message, code = problem
-        raise ValidationError({field: f"{message} You entered {number:,}."}, code=code)
+        raise ValidationError({field: _("%(problem)s You entered %(number)s.") % {
+            "problem": message, "number": f"{number:,}"}}, code=code)
     return number
 
 
@@ -321,9 +350,11 @@ def format_change(change, unit, *, scale_max=None):
 
 COUNT_FIELDS = ("numerator", "denominator")
 COUNTS_HELP = {
-    "numerator": "Optional, with the denominator: how many of them, e.g. 412 (of 1,030).",
-    "denominator": "Optional, with the numerator: how many in all, e.g. 1030. The value is "
-                   "then worked out from the two; leave it empty or give the same share.",
+    "numerator": gettext_lazy("Optional, with the denominator: how many of them, e.g. 412 "
+                              "(of 1,030)."),
+    "denominator": gettext_lazy("Optional, with the numerator: how many in all, e.g. 1030. "
+                                "The value is then worked out from the two; leave it empty "
+                                "or give the same share."),
 }
 
 
@@ -334,7 +365,8 @@ def to_whole(raw, field):
     number = to_decimal(raw, field)
     if number < 0 or not _is_whole(number):
         raise ValidationError(
-            {field: f"Write a whole number of 0 or more, e.g. 412. You entered {number:,}."},
+            {field: _("Write a whole number of 0 or more, e.g. 412. You entered %(number)s.")
+             % {"number": f"{number:,}"}},
             code="whole")
     return int(number)
 
@@ -352,35 +384,39 @@ def counts_value(unit, value, numerator, denominator, *, scale_min=None, scale_m
     given = value is not None and not (isinstance(value, str) and not value.strip())
     if numerator is None and denominator is None:
         if not given:
-            raise ValidationError({"value": "Enter a number."}, code="required")
+            raise ValidationError({"value": _("Enter a number.")}, code="required")
         return validate_value(unit, value, scale_min=scale_min, scale_max=scale_max), None, None
     scale = spec(unit).counts_scale
     if scale is None:
-        raise ValidationError({"numerator": (
-            f"Only a percent is entered as a numerator and a denominator; this metric is a "
-            f"{Unit(unit).label.lower() if unit in Unit.values else unit}. "
-            "Leave both empty and enter the value.")}, code="counts_unit")
+        raise ValidationError({"numerator": _(
+            "Only a percent is entered as a numerator and a denominator; this metric is a "
+            "%(unit)s. Leave both empty and enter the value.") % {
+            "unit": Unit(unit).label.lower() if unit in Unit.values else unit}},
+            code="counts_unit")
     if numerator is None or denominator is None:
         missing = "numerator" if numerator is None else "denominator"
-        raise ValidationError({missing: "Give the numerator and the denominator together, or "
-                                        "leave both empty."}, code="counts_pair")
+        raise ValidationError({missing: _("Give the numerator and the denominator together, "
+                                          "or leave both empty.")}, code="counts_pair")
     if denominator == 0:
-        raise ValidationError({"denominator": "The denominator is the whole: more than 0."},
+        raise ValidationError({"denominator": _("The denominator is the whole: more than 0.")},
                               code="counts_zero")
     if numerator > denominator:
-        raise ValidationError({"numerator": (
-            f"The numerator ({numerator:,}) is a part of the denominator ({denominator:,}): "
-            "at most as large.")}, code="counts_order")
+        raise ValidationError({"numerator": _(
+            "The numerator (%(numerator)s) is a part of the denominator (%(denominator)s): "
+            "at most as large.") % {"numerator": f"{numerator:,}",
+                                    "denominator": f"{denominator:,}"}}, code="counts_order")
     exact = Decimal(numerator) * scale / Decimal(denominator)
     computed = exact.quantize(Decimal(1).scaleb(-DECIMAL_PLACES), rounding=ROUND_HALF_UP)
     if given:
         number = to_decimal(value)
         places = Decimal(1).scaleb(min(0, number.as_tuple().exponent))
         if exact.quantize(places, rounding=ROUND_HALF_UP) != number.quantize(places):
-            raise ValidationError({"value": (
-                f"{number:,} is not {numerator:,} of {denominator:,}, which is "
-                f"{plain_number(computed)}. Correct one of them, or leave the value empty "
-                "to have it worked out.")}, code="counts_disagree")
+            raise ValidationError({"value": _(
+                "%(number)s is not %(numerator)s of %(denominator)s, which is %(computed)s. "
+                "Correct one of them, or leave the value empty to have it worked out.") % {
+                "number": f"{number:,}", "numerator": f"{numerator:,}",
+                "denominator": f"{denominator:,}", "computed": plain_number(computed)}},
+                code="counts_disagree")
     return validate_value(unit, computed, scale_min=scale_min, scale_max=scale_max), (
         numerator), denominator
 
@@ -389,4 +425,5 @@ def format_counts(numerator, denominator):
     """ "412 of 1,030", or "" when a reading has no counts."""
     if numerator is None or denominator is None:
         return ""
-    return f"{numerator:,} of {denominator:,}"
+    return _("%(numerator)s of %(denominator)s") % {"numerator": f"{numerator:,}",
+                                                     "denominator": f"{denominator:,}"}

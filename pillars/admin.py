@@ -2,45 +2,63 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
 from metrics.roles import is_administrator
 from metrics.services.plans import plan_close, plan_mark_current, plan_reopen, plan_start_next
+from metrics.translated_content import approve_spanish, missing
 
 from .models import Goal, Pillar, PriorityArea, Program, StrategicPlan
 
 
-class PillarInline(admin.StackedInline):
+class PillarInline(TranslationStackedInline):
     model = Pillar
     extra = 0
     fields = ("order", "name", "slug", "commitment")
     show_change_link = True
 
 
-class PriorityAreaInline(admin.StackedInline):
+class PriorityAreaInline(TranslationStackedInline):
     model = PriorityArea
     extra = 0
     fields = ("order", "code", "name", "description")
     show_change_link = True
 
 
-class GoalInline(admin.StackedInline):
+class GoalInline(TranslationStackedInline):
     model = Goal
     extra = 0
     fields = ("order", "code", "statement")
 
 
 @admin.register(StrategicPlan)
-class StrategicPlanAdmin(SimpleHistoryAdmin):
+class StrategicPlanAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("name", "organisation", "span_label", "is_current", "is_public",
-                    "closed_at", "suppression_threshold", "is_synthetic")
+                    "closed_at", "suppression_threshold", "is_synthetic", "spanish")
     list_filter = ("is_synthetic", "is_current", "is_public")
     search_fields = ("name", "organisation", "mission", "vision")
     prepopulated_fields = {"slug": ("name",)}
     # Changed through the actions, which keep one current plan and rebuild the statuses.
-    readonly_fields = ("is_current", "closed_at")
+    readonly_fields = ("is_current", "closed_at", "spanish_approved_at", "spanish_approved_by")
     inlines = [PillarInline]
-    actions = ["mark_current", "close_plans", "reopen_plans", "start_next_plan"]
+    actions = ["mark_current", "close_plans", "reopen_plans", "start_next_plan",
+               "approve_spanish"]
+
+    @admin.display(description="Spanish version")
+    def spanish(self, plan):
+        """Whether the Spanish version is approved, and a link to what it lacks."""
+        state = "approved" if plan.spanish_is_official else "unofficial"
+        url = reverse("reports:translations", args=[plan.slug])
+        return format_html('{} · <a href="{}">{} missing</a>', state, url, len(missing(plan)))
+
+    @admin.action(description="Approve the Spanish version of the selected plans' content "
+                              "(pages stop calling it unofficial)", permissions=["administer"])
+    def approve_spanish(self, request, queryset):
+        for plan in queryset:
+            approve_spanish(plan, request.user)
+        self.message_user(request, f"Approved the Spanish version of {queryset.count()} "
+                                   "plan(s).", messages.SUCCESS)
 
     def has_administer_permission(self, request):
         return is_administrator(request.user)
@@ -92,7 +110,7 @@ class StrategicPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Pillar)
-class PillarAdmin(SimpleHistoryAdmin):
+class PillarAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("order", "name", "plan")
     list_display_links = ("name",)
     list_filter = ("plan",)
@@ -103,7 +121,7 @@ class PillarAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PriorityArea)
-class PriorityAreaAdmin(SimpleHistoryAdmin):
+class PriorityAreaAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("name", "pillar", "order")
     list_filter = ("pillar__plan", "pillar")
     search_fields = ("name", "description", "code")
@@ -112,7 +130,7 @@ class PriorityAreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("statement", "priority_area", "order")
     list_filter = ("priority_area__pillar",)
     search_fields = ("statement", "code")
@@ -120,7 +138,7 @@ class GoalAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Program)
-class ProgramAdmin(SimpleHistoryAdmin):
+class ProgramAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("name", "pillar", "plan")
     list_filter = ("plan", "pillar")
     search_fields = ("name", "description")

@@ -58,6 +58,18 @@ class StrategicPlan(models.Model):
         help_text="Fewest students a published figure may stand for: below it, public pages "
                   "and exports show * with a footnote (metrics.privacy). 11 by default.",
     )
+    # The Spanish version of the plan's content is ours, not LACOE's, until an
+    # administrator approves it (issue 18): until then Spanish pages say "unofficial
+    # translation" (metrics/templatetags/content.py). Approving records who and when.
+    spanish_approved_at = models.DateTimeField(
+        "Spanish approved at", null=True, blank=True, editable=False,
+        help_text="When an administrator approved the Spanish version of the plan's content; "
+                  "until then Spanish pages mark it as an unofficial translation.",
+    )
+    spanish_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", editable=False, db_index=False,
+    )
     history = HistoricalRecords()
 
     objects = StrategicPlanQuerySet.as_manager()
@@ -116,6 +128,10 @@ class StrategicPlan(models.Model):
         """Closed by an administrator: entry refused, statuses final. When a plan has
         *ended* (its end date plus the grace time) is decided in metrics.status."""
         return self.closed_at is not None
+
+    @property
+    def spanish_is_official(self):
+        return self.spanish_approved_at is not None
 
     @property
     def value_list(self):

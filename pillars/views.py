@@ -23,6 +23,7 @@ from metrics.status import change_summary, coverage, plan_life
 from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
 from . import charts, selectors
+from .page_cache import cached_page
 
 # A pillar page stays the same size however many metrics the pillar has: with more than
 # OUTLINE_ROWS, its outline shows each goal's counts (and links to the goal's rows in the
@@ -109,6 +110,7 @@ def current_dashboard(request):
 
 
 @require_safe
+@cached_page
 @staff_required
 def plan_overview(request, plan):
     plan = selectors.plan_by_slug(plan)
@@ -161,6 +163,7 @@ def _overview_part(request, plan, state):
 
 
 @method_decorator(require_safe, name="dispatch")
+@method_decorator(cached_page, name="dispatch")
 class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
                       SingleTableMixin, FilterView):
     """A pillar: priority areas, goals and metrics with status; a filterable table; charts."""

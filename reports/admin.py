@@ -1,11 +1,12 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ExportJob, Highlight
 
 
 @admin.register(Highlight)
-class HighlightAdmin(SimpleHistoryAdmin):
+class HighlightAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ("plan", "school_year", "pillar", "updated_by", "updated_at")
     list_filter = ("plan", "school_year")
     search_fields = ("body",)

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from .models import HIGHLIGHT_MAX_LENGTH, ExportFormat
 from .render import pdf
@@ -58,6 +59,13 @@ class ExportForm(forms.Form):
         choices=ExportFormat.choices, widget=forms.RadioSelect, label="Format",
         initial=ExportFormat.PDF,
     )
+    # Not required: a request that names none gets English, as before languages came.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES, widget=forms.RadioSelect, label="Language",
+        initial="en", required=False,
+        help_text="The language of the headings and of the plan's content. Content without a "
+                  "Spanish version is written in English.",
+    )
     pillars = PillarsField(
         queryset=None, to_field_name="slug", label="Pillars",
         help_text="Plan-wide figures (at a glance) are always included.",
@@ -69,6 +77,9 @@ class ExportForm(forms.Form):
         self.fields["pillars"].queryset = plan.pillars.order_by("order")
         self.pdf_unavailable = pdf.unavailable_reason()
 
+    def clean_language(self):
+        return self.cleaned_data["language"] or "en"
+
     def clean_format(self):
         fmt = self.cleaned_data["format"]
         if fmt == ExportFormat.PDF and self.pdf_unavailable:
@@ -76,13 +87,23 @@ class ExportForm(forms.Form):
         return fmt
 
 
+MARKDOWN_HELP = (
+    "Write in Markdown: a blank line between paragraphs, **bold**, *italic*, "
+    "“- ” at the start of a line for a list, [words](https://example.org) for a "
+    "link (http, https or mailto only). HTML is shown as typed, never run."
+)
+
+
 class HighlightForm(forms.Form):
     body = forms.CharField(
-        label="Highlights", required=False, max_length=HIGHLIGHT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 16}),
-        help_text=(
-            "Write in Markdown: a blank line between paragraphs, **bold**, *italic*, "
-            "“- ” at the start of a line for a list, [words](https://example.org) for a "
-            "link (http, https or mailto only). HTML is shown as typed, never run."
-        ),
+        label="Highlights (English)", required=False, max_length=HIGHLIGHT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16}), help_text=MARKDOWN_HELP,
+    )
+    # The Spanish version (issue 18): empty shows the English text on Spanish pages,
+    # marked as English.
+    body_es = forms.CharField(
+        label="Highlights (Spanish)", required=False, max_length=HIGHLIGHT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16, "lang": "es"}),
+        help_text="The same text in Spanish, written the same way. Left empty, Spanish "
+                  "pages show the English text.",
     )

@@ -15,6 +15,7 @@ import yaml
 from django.core.exceptions import ValidationError
 
 from metrics.loading import LoadError
+from metrics.translated_content import TRANSLATION_FILE
 
 from . import selectors, services
 
@@ -25,17 +26,56 @@ _BLOCK_START = re.compile(r"^(#|[-+>]\s|\d+[.)]\s)")
 
 def on_directory_loaded(sender, *, plan, path, **kwargs):
     load_directory(path, plan)
+    translated = Path(path) / TRANSLATION_FILE
+    if translated.exists():
+        load_spanish_highlights(_read(translated), plan, where=translated.name)
+
+
+def _read(file):
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LoadError(f"{file}: {exc}") from exc
 
 
 def load_directory(path, plan):
     """Load every highlights-*.yaml of `path` into `plan`; return how many were written."""
     written = 0
     for file in sorted(Path(path).glob(HIGHLIGHTS_GLOB)):
+        written += load_highlights(_read(file), plan, where=file.name)
+    return written
+
+
+def load_spanish_highlights(data, plan, where=TRANSLATION_FILE):
+    """The Spanish version of a year's highlights (the translation file's `highlights`:
+    `school_year` and `entries` shaped as a highlights file's, pillar by pillar).
+    Each entry must already have its English highlight: a translation of nothing is
+    refused. Returns how many were written."""
+    spec = data.get("highlights")
+    if not spec:
+        return 0
+    year = str(spec["school_year"])
+    pillars = {p.slug: p for p in plan.pillars.all()}
+    existing = selectors.highlights(plan, year)
+    written = 0
+    for entry in spec.get("entries", []):
+        slug = entry.get("pillar")
+        if slug is not None and slug not in pillars:
+            raise LoadError(f"{where}: no pillar {slug!r} in {plan.slug}.")
+        pillar = pillars.get(slug)
+        current = existing.get(pillar.pk if pillar else None)
+        if current is None:
+            raise LoadError(f"{where}, {slug or 'introduction'}: no English highlights for "
+                            f"{year} to translate.")
+        body = to_markdown(entry["blocks"])
+        if current.body_es == body:
+            continue
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise LoadError(f"{file}: {exc}") from exc
-        written += load_highlights(data, plan, where=file.name)
+            services.highlight_save(plan=plan, pillar=pillar, school_year=year, body_es=body,
+                                    user=None)
+        except ValidationError as exc:
+            raise LoadError(f"{where}, {slug or 'introduction'}: {exc.messages}") from exc
+        written += 1
     return written
 
 
@@ -53,7 +93,7 @@ def load_highlights(data, plan, where="highlights"):
         pillar = pillars.get(slug)
         body = to_markdown(entry["blocks"])
         current = existing.get(pillar.pk if pillar else None)
-        if current is not None and current.body == body:
+        if current is not None and current.body_en == body:
             continue
         try:
             services.highlight_save(plan=plan, pillar=pillar, school_year=year, body=body,

@@ -138,6 +138,9 @@ class ExportJob(models.Model):
     school_year = models.CharField(max_length=7, validators=[validate_school_year])
     pillars = models.ManyToManyField(Pillar, related_name="+", blank=True)
     format = models.CharField(max_length=10, choices=ExportFormat.choices)
+    # The language of its headings and of the plan's content (issue 18).
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en",
+                                db_default="en")
     state = models.CharField(
         max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
     )

@@ -5,11 +5,14 @@ this module reads only the reports app's own models itself. The report uses appr
 values only; a school year is a metrics.periods.Period (1 July to 30 June).
 """
 
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from metrics import selectors as metric_reads
 from metrics.periods import Kind, Period
+from metrics.translated_content import Missing
 from pillars import selectors as plan_reads
 
 from .models import ExportJob, ExportState, Highlight
@@ -82,6 +85,20 @@ def highlights(plan, school_year):
         for h in Highlight.objects.filter(plan=plan, school_year=school_year)
         .select_related("updated_by")
     }
+
+
+def highlights_without_spanish(plan):
+    """[translated_content.Missing] for each highlight of `plan` with an English text and
+    no Spanish version, year by year, the introduction first."""
+    rows = []
+    for h in (Highlight.objects.filter(plan=plan).select_related("pillar")
+              .order_by("school_year", F("pillar__order").asc(nulls_first=True))):
+        if (h.body_en or "").strip() and not (h.body_es or "").strip():
+            where = f"Pillar {h.pillar.order}" if h.pillar else "Introduction"
+            rows.append(Missing("Highlights", f"{h.school_year}, {where}", "body", h.body_en,
+                                admin_url=reverse("admin:reports_highlight_change",
+                                                  args=[h.pk])))
+    return rows
 
 
 def highlight_for(plan, pillar, school_year):

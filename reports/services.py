@@ -13,7 +13,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from . import selectors
@@ -56,23 +56,32 @@ def export_ttl():
                                             DEFAULT_TTL_HOURS))
 
 
-def highlight_save(*, plan, pillar, school_year, body, user):
-    """Create or update the highlights of `pillar` (None: the introduction) for a year."""
+def highlight_save(*, plan, pillar, school_year, user, body=None, body_es=None):
+    """Create or update the highlights of `pillar` (None: the introduction) for a year:
+    the English text (`body`), its Spanish version (`body_es`), or both; None leaves a
+    version as it is. Each is written to its own field, whatever language the request
+    is in (pillars/translation.py)."""
     with transaction.atomic():
         highlight = (
             Highlight.objects.select_for_update()
             .filter(plan=plan, pillar=pillar, school_year=school_year).order_by("pk").first()
         ) or Highlight(plan=plan, pillar=pillar, school_year=school_year)
-        highlight.body = body.strip()
+        if body is not None:
+            highlight.body_en = body.strip()
+            highlight.body = highlight.body_en  # the plain column keeps the English text
+        if body_es is not None:
+            highlight.body_es = body_es.strip() or None
         highlight.updated_by = user
         highlight.full_clean()
         highlight.save()
     return highlight
 
 
-def export_filename(plan, school_year, fmt, pillars, all_pillars):
+def export_filename(plan, school_year, fmt, pillars, all_pillars, language="en"):
     kind = FILE_KINDS.get(fmt, "data")
     parts = [plan.slug, kind, school_year]
+    if language != "en":
+        parts.append(language)
     if not all_pillars:
         parts.append("pillars-" + "-".join(str(p.order) for p in pillars))
     if plan.is_synthetic and "synthetic" not in plan.slug:
@@ -80,13 +89,25 @@ def export_filename(plan, school_year, fmt, pillars, all_pillars):
     return slugify("-".join(parts)) + f".{ExportFormat(fmt).extension}"
 
 
-def produce(plan, school_year, fmt, pillars=None, *, progress=None):
-    """The export file of `plan` for `school_year` as bytes.
+def export_language():
+    """The language an export is written in unless the user chooses: the page's own."""
+    active = (translation.get_language() or "en").split("-")[0]
+    return active if active in dict(settings.LANGUAGES) else "en"
+
+
+def produce(plan, school_year, fmt, pillars=None, *, progress=None, language="en"):
+    """The export file of `plan` for `school_year` as bytes, in `language` (its
+    headings through the catalogue, the plan's content through its translated fields).
 
     `pillars` (all when None) limit the pillar sections and rows; plan-wide figures
     are always in. `progress(done, total)` follows the pillars, then the writing.
     Raises ExportUnavailable when this server cannot write the format.
     """
+    with translation.override(language):
+        return _produce(plan, school_year, fmt, pillars, progress)
+
+
+def _produce(plan, school_year, fmt, pillars, progress):
     chosen = list(plan.pillars.all()) if pillars is None else list(pillars)
     total = len(chosen) + 1
 
@@ -118,12 +139,12 @@ def produce(plan, school_year, fmt, pillars=None, *, progress=None):
     return data
 
 
-def export_job_create(*, user, plan, school_year, pillars, fmt):
+def export_job_create(*, user, plan, school_year, pillars, fmt, language="en"):
     """Record an export job and queue its task once the job is committed."""
     pillars = sorted(pillars, key=lambda p: p.order)
     with transaction.atomic():
         job = ExportJob(
-            user=user, plan=plan, school_year=school_year, format=fmt,
+            user=user, plan=plan, school_year=school_year, format=fmt, language=language,
             progress_total=len(pillars) + 1, expires_at=timezone.now() + export_ttl(),
         )
         job.full_clean()
@@ -166,14 +187,16 @@ def export_job_run(*, job):
 
     try:
         data = produce(job.plan, job.school_year, job.format,
-                       None if all_pillars else pillars, progress=progress)
+                       None if all_pillars else pillars, progress=progress,
+                       language=job.language)
     except ExportUnavailable as exc:
         return _fail(job, str(exc))
     except Exception as exc:  # noqa: BLE001 - recorded on the job, shown on its page
         log.exception("Export job %s failed", job.pk)
         return _fail(job, f"The export failed: {exc.__class__.__name__}: {exc}")
     job.refresh_from_db()
-    job.filename = export_filename(job.plan, job.school_year, job.format, pillars, all_pillars)
+    job.filename = export_filename(job.plan, job.school_year, job.format, pillars, all_pillars,
+                                   job.language)
     job.file.save(job.filename, ContentFile(data), save=False)
     job.file_size = len(data)
     job.state = ExportState.DONE

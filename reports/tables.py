@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 from .models import ExportJob, ExportState
 
@@ -44,3 +45,24 @@ class ExportJobTable(tables.Table):
 
     def render_expires_at(self, record, value):
         return "—" if record.state == ExportState.EXPIRED else _when(value)
+
+
+class MissingTranslationTable(tables.Table):
+    """Content without its Spanish version (metrics.translated_content.missing), each
+    linked to the admin page where an administrator writes it."""
+
+    kind = tables.Column(verbose_name="What", orderable=False)
+    label = tables.Column(verbose_name="Which", orderable=False,
+                          linkify=lambda record: record.admin_url or None)
+    field = tables.Column(verbose_name="Field", orderable=False)
+    english = tables.Column(verbose_name="English text (shown meanwhile)", orderable=False)
+
+    class Meta:
+        attrs = {"class": "data-table"}
+        empty_text = "Nothing is missing: every text has its Spanish version."
+        template_name = "reports/_jobs_table.html"  # the table with its caption
+
+    caption = "Texts without a Spanish version"
+
+    def render_english(self, value):
+        return Truncator(value).chars(140)

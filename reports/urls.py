@@ -26,6 +26,7 @@ urlpatterns = [
          name="highlight_intro"),
     path("<slug:plan>/<school_year:year>/highlights/pillars/<slug:pillar>/",
          views.highlight_edit, name="highlight_pillar"),
+    path("<slug:plan>/translations/", views.translations, name="translations"),
     path("exports/<int:pk>/", views.job, name="job"),
     path("exports/<int:pk>/status/", views.job_status, name="job_status"),
     path("exports/<int:pk>/download/", views.download, name="download"),

@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from metrics import access
+from metrics import access, translated_content
 
 from . import selectors, services
 from .forms import ExportForm, HighlightForm, PillarFilterForm, ReportChoiceForm
 from .markdown import render as render_markdown
 from .models import ExportState
 from .report import build_report
-from .tables import ExportJobTable
+from .tables import ExportJobTable, MissingTranslationTable
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 export_required = access.export_required
@@ -86,12 +86,14 @@ def export(request, plan, year):
             job = services.export_job_create(
                 user=request.user, plan=plan, school_year=year,
                 pillars=list(form.cleaned_data["pillars"]), fmt=form.cleaned_data["format"],
+                language=form.cleaned_data["language"],
             )
             return redirect("reports:job", job.pk)
     else:
         shown = request.GET.getlist("pillar")
         pillars = [p for p in plan.pillars.all() if p.slug in shown] or list(plan.pillars.all())
-        form = ExportForm(plan=plan, initial={"pillars": [p.slug for p in pillars]})
+        form = ExportForm(plan=plan, initial={"pillars": [p.slug for p in pillars],
+                                              "language": services.export_language()})
     return render(request, "reports/export_form.html", {
         "plan": plan, "year": year, "form": form, "jobs_table": _jobs_table(request.user),
     })
@@ -124,26 +126,38 @@ def highlight_edit(request, plan, year, pillar=None):
         if pillar is None:
             raise Http404("No such pillar in this plan.")
     current = selectors.highlight_for(plan, pillar, year)
-    preview = None
+    preview = preview_es = None
     if request.method == "POST":
         form = HighlightForm(request.POST)
         if form.is_valid():
-            body = form.cleaned_data["body"]
+            body, body_es = form.cleaned_data["body"], form.cleaned_data["body_es"]
             if request.POST.get("action") == "preview":
                 preview = render_markdown(body, heading_level=3)
+                preview_es = render_markdown(body_es, heading_level=3)
             else:
-                services.highlight_save(
-                    plan=plan, pillar=pillar, school_year=year, body=body, user=request.user
-                )
+                services.highlight_save(plan=plan, pillar=pillar, school_year=year, body=body,
+                                        body_es=body_es, user=request.user)
                 where = f"Pillar {pillar.order}" if pillar else "The introduction"
                 messages.success(request, f"{where}: highlights for {year} saved.")
                 anchor = f"#pillar-{pillar.order}" if pillar else "#introduction"
                 return redirect(reverse("reports:report", args=[plan.slug, year]) + anchor)
     else:
-        form = HighlightForm(initial={"body": current.body if current else ""})
+        form = HighlightForm(initial={"body": current.body_en if current else "",
+                                      "body_es": (current.body_es or "") if current else ""})
     return render(request, "reports/highlight_form.html", {
         "plan": plan, "year": year, "pillar": pillar, "form": form, "preview": preview,
-        "current": current,
+        "preview_es": preview_es, "current": current,
+    })
+
+
+@require_safe
+@access.administrator_required
+def translations(request, plan):
+    """Administrators: what of a plan's content has no Spanish version yet."""
+    plan = selectors.report_plan(plan)
+    rows = translated_content.missing(plan) + selectors.highlights_without_spanish(plan)
+    return render(request, "reports/translations.html", {
+        "plan": plan, "table": MissingTranslationTable(rows), "count": len(rows),
     })
 
 

@@ -171,6 +171,9 @@ EXPECTED = {
     "password_reset_confirm": _row("200", "200", "200", "200"),
     "password_reset_complete": _row("200", *READ_ONLY),
     "favicon.ico": _row("301", "301", "301", "301"),
+    # Django's set_language: back to `next` (else the referrer, else home) whatever the
+    # method; only a POST changes the language (tests/test_i18n.py).
+    "set_language": _row("redirect", "redirect", "redirect", "redirect"),
     # For load balancers: no sign-in, GET and HEAD only (tests/test_health.py).
     "healthz": _row("200", *READ_ONLY),
     "ok": _row("200", *READ_ONLY),

@@ -18,36 +18,6 @@ _FIELD = {"approved_by_id": "approved_by", "entered_by_id": "entered_by"}
 
 
 
-def _copy_lines(cursor, table, fields, lines, end):
-    """COPY `lines` (COPY text, each then `end`) into `table`, in chunks of CHUNK lines."""
-    with connection.wrap_database_errors, cursor.cursor.copy(
-        f"COPY {table} ({_columns(fields)}) FROM STDIN"
-    ) as copy:
-        for start in range(0, len(lines), CHUNK):
-            copy.write(end.join(lines[start:start + CHUNK]) + end)
-
-
-def _copy_number(value):
-    return "\\N" if value is None else str(value)
-
-
-def _copy_str(value):
-    if value is None:
-        return "\\N"
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return _copy_text(value)
-    return value
-
-
-# COPY text of a value, by the field's kind; any other kind goes through _copy_text.
-_COPY_TEXT = {
-    **dict.fromkeys(("AutoField", "BigAutoField", "BigIntegerField", "ForeignKey",
-                     "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-                     "SmallIntegerField", "DecimalField"), _copy_number),
-    **dict.fromkeys(("CharField", "TextField", "SlugField", "URLField"), _copy_str),
-}
-
-
 def _copy_text(value):
     """A value in COPY's text format."""
     if value is None:
@@ -62,9 +32,6 @@ def _copy_text(value):
     return text
 
 
-# From about this many rows, dropping the readings' foreign keys and adding them
-# back after the COPY beats checking them row by row: Django makes them
-
 # --- Building blocks ------------------------------------------------------------------
 
 
@@ -78,14 +45,24 @@ def _columns(fields):
 
 def _history_fields(fields):
     """The history table's fields in the order of `fields` (a history row repeats the
-    reading's values), then its own: date, change reason, type, user."""
+    reading's values), then its own: date, change reason, type, user. A field the
+    history leaves out (HistoricalRecords' excluded_fields: Reading.publication) has
+    no history field and is skipped: `_in_history(fields)` are the reading's fields
+    that these repeat."""
     model = Reading.history.model
     by_name = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
-    ordered = [by_name[f.attname] for f in fields] + [by_name[n] for n in HISTORY_STAMP]
+    ordered = [by_name[f.attname] for f in _in_history(fields)]
+    ordered += [by_name[n] for n in HISTORY_STAMP]
     if len(ordered) != len(by_name):  # a history field the writer would leave out
         missing = set(by_name) - {f.attname for f in ordered}
         raise NotImplementedError(f"The bulk writer does not fill history fields {missing}.")
     return ordered
+
+
+def _in_history(fields):
+    """Those of the reading's `fields` that its history rows repeat, in order."""
+    kept = {f.attname for f in Reading.history.model._meta.concrete_fields}
+    return [f for f in fields if f.attname in kept]
 
 
 def _next_ids(cursor, count):

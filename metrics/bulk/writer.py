@@ -24,18 +24,18 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import FileField
 
-from ..models import Reading, ReadingState
+from ..models import Publication, Reading, ReadingState
 from .sql import (
-    _COPY_TEXT,
     _FIELD,
     CHUNK,
+    HISTORY_STAMP,
     SERIES_CHUNK,
     SERIES_FIELDS,
     _adapter,
     _columns,
-    _copy_lines,
     _copy_text,
     _history_fields,
+    _in_history,
     _load,
     _next_ids,
     _quote,
@@ -113,53 +113,70 @@ class ReadingWriter:
                 f"CREATE TEMPORARY TABLE {temp} AS SELECT {_columns(own)} "  # noqa: S608
                 f"FROM {self.table} WHERE 1 = 0"
             )
-            texts = [_COPY_TEXT.get(f.get_internal_type(), _copy_text) for f in own]
-            _copy_lines(cursor, temp, own, [
-                "\t".join([text(value) for text, value in zip(texts, row[1:], strict=True)])
-                for row in rows
-            ], "\n")
+            _load(cursor, temp, own, (row[1:] for row in rows))
             insert = (f"INSERT INTO {self.table} ({_columns(inserted)}) "  # noqa: S608
                       f"SELECT {selected} FROM {temp} AS c")
             if self.history:
-                history = _history_fields(self.fields)
-                copied = ", ".join(f"i.{_quote(f.column)}" for f in self.fields)
-                stamp = ", ".join(
-                    f"%s::{f.db_type(connection)}" for f in history[len(self.fields):]
-                )
-                insert = (
-                    f"WITH i AS ({insert} RETURNING {_columns(self.fields)}) "  # noqa: S608
-                    f"INSERT INTO {self.history_table} ({_columns(history)}) "
-                    f"SELECT {copied}, {stamp} FROM i"
-                )
+                insert = self._with_history(insert, "+")
                 params += list(self.stamp["+"])
             cursor.execute(insert, params)
             cursor.execute(f"DROP TABLE {temp}")
 
     def update(self, rows, fields):
-        """Changed readings: each row the values of `fields` (attnames, the first "id"),
-        loaded into a temporary table, then one UPDATE ... FROM it; each history row is
-        the reading as updated, copied by the database (INSERT ... SELECT)."""
+        """Changed readings: each row the values of `fields` (attnames, the first "id",
+        "version" among them: the version the row is saved at, one more than the one its
+        values were decided from), loaded into a temporary table, then one UPDATE ...
+        FROM it; each history row is the reading as updated, copied by the database.
+
+        Returns how many readings were updated: a reading saved (or deleted) by someone
+        else since it was read has another version and is not, so a count short of
+        len(rows) is a lost race, for the caller to roll back (no row lock is taken:
+        locking 100,000 rows writes each of them once more).
+
+        An approved figure (approved_value, approved_qualifier) that changes puts the
+        reading's publication decision back to undecided, as every change of one must
+        (Reading.publication): the worker decides again."""
         if not rows:
-            return
+            return 0
         assert fields[0] == "id", "rows are matched by id"
+        assert "version" in fields, "the version guards against lost updates"
         temp = _quote("bulk_reading_changes")
         columns = [Reading._meta.get_field(_FIELD.get(name, name)) for name in fields]
+        postgres = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             cursor.execute(  # every name here comes from the model, none from a file
                 f"CREATE TEMPORARY TABLE {temp} AS SELECT {_columns(columns)} "  # noqa: S608
                 f"FROM {self.table} WHERE 1 = 0"
             )
             self._load(cursor, temp, rows, None, columns, {})
-            assignments = ", ".join(
-                f"{_quote(f.column)} = c.{_quote(f.column)}" for f in columns[1:]
+            assignments = [f"{_quote(f.column)} = c.{_quote(f.column)}" for f in columns[1:]]
+            if {"approved_value", "approved_qualifier"} & set(fields):
+                distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+                changed = " OR ".join(
+                    f"{self.table}.{_quote(name)} {distinct} c.{_quote(name)}"
+                    for name in ("approved_value", "approved_qualifier") if name in fields
+                )
+                assignments.append(
+                    f"{_quote('publication')} = CASE WHEN {changed} THEN %s "
+                    f"ELSE {self.table}.{_quote('publication')} END"
+                )
+                params = [Publication.UNDECIDED]
+            else:
+                params = []
+            version = _quote("version")
+            update = (
+                f"UPDATE {self.table} SET {', '.join(assignments)} "  # noqa: S608
+                f"FROM {temp} AS c WHERE {self.table}.id = c.id "
+                f"AND {self.table}.{version} = c.{version} - 1"
             )
-            cursor.execute(
-                f"UPDATE {self.table} AS r SET {assignments} FROM {temp} AS c "  # noqa: S608
-                "WHERE r.id = c.id"
-            )
-            if self.history:
+            if self.history and postgres:  # the history from what was updated, no join
+                update = self._with_history(update, "~")
+                params += list(self.stamp["~"])
+            cursor.execute(update, params)
+            updated = cursor.rowcount
+            if self.history and not postgres:
                 history = _history_fields(self.fields)
-                copied = ", ".join(f"r.{_quote(f.column)}" for f in self.fields)
+                copied = ", ".join(f"r.{_quote(f.column)}" for f in _in_history(self.fields))
                 cursor.execute(
                     f"INSERT INTO {self.history_table} ({_columns(history)}) "  # noqa: S608
                     f"SELECT {copied}, %s, %s, %s, %s FROM {self.table} AS r "
@@ -168,6 +185,20 @@ class ReadingWriter:
                 )
             # Dropped on success; after an error the rollback takes it away as well.
             cursor.execute(f"DROP TABLE {temp}")
+        return updated
+
+    def _with_history(self, statement, kind):
+        """PostgreSQL: `statement` (an INSERT or UPDATE of readings) and, in the same
+        statement, the history row of each reading it wrote, from what it returns; the
+        stamp's four parameters (self.stamp[kind]) follow the statement's own."""
+        history = _history_fields(self.fields)
+        stamp = ", ".join(f"%s::{f.db_type(connection)}" for f in history[-len(HISTORY_STAMP):])
+        returned = ", ".join(f"{self.table}.{_quote(f.column)}" for f in self.fields)
+        return (  # qualified: an UPDATE ... FROM has the same names in its other table
+            f"WITH written AS ({statement} RETURNING {returned}) "  # noqa: S608
+            f"INSERT INTO {self.history_table} ({_columns(history)}) "
+            f"SELECT {_columns(_in_history(self.fields))}, {stamp} FROM written"
+        )
 
     def _load(self, cursor, table, rows, kind, fields, constants):
         """Rows of `fields` (in that order): each row's own values first, then the same
@@ -177,13 +208,11 @@ class ReadingWriter:
         assert [f.attname for f in fields[:len(own)]] == own, "constants come last"
         values = [constants[f.attname] for f in fields if f.attname in constants]
         history = _history_fields(fields) if self.history and kind else None
-        if connection.vendor == "postgresql":
-            self._copy(cursor, table, rows, fields, values, history, kind)
-            return
         adapters = [(i, self.adapters[n]) for i, n in enumerate(own) if self.adapters[n]]
         tail = tuple(self._adapt(f.attname, v) for f, v in zip(fields[len(own):], values,
                                                                strict=True))
         stamp = self.stamp[kind] if history else ()
+        kept = _kept_positions(fields)
         for start in range(0, len(rows), CHUNK):
             chunk = []
             for item in rows[start:start + CHUNK]:
@@ -193,22 +222,8 @@ class ReadingWriter:
                 chunk.append((*row, *tail))
             _load(cursor, table, fields, chunk)
             if history:
-                _load(cursor, self.history_table, history, [(*row, *stamp) for row in chunk])
-
-    def _copy(self, cursor, table, rows, fields, constants, history, kind):
-        """PostgreSQL: each row made COPY text once (per column, the text of its kind of
-        value), sent to the table and, with its stamp, to the history table."""
-        count = len(fields) - len(constants)
-        texts = [_COPY_TEXT.get(f.get_internal_type(), _copy_text) for f in fields[:count]]
-        tail = "".join("\t" + _copy_text(v) for v in constants)
-        lines = [
-            "\t".join([text(value) for text, value in zip(texts, row, strict=True)]) + tail
-            for row in rows
-        ]
-        _copy_lines(cursor, table, fields, lines, "\n")
-        if history:
-            stamp = "".join("\t" + _copy_text(v) for v in self.stamp[kind]) + "\n"
-            _copy_lines(cursor, self.history_table, history, lines, stamp)
+                _load(cursor, self.history_table, history,
+                      [(*kept(row), *stamp) for row in chunk])
 
     def _adapt(self, attname, value):
         adapt = self.adapters[attname]
@@ -233,6 +248,13 @@ class ReadingWriter:
         tail = [self._adapt(name, value) for name, value in constants.items()]
         with connection.cursor() as cursor, loader(cursor, self.table, fields, tail) as load:
             yield load.write
+
+
+def _kept_positions(fields):
+    """A function giving, of a row over `fields`, the values its history row repeats."""
+    kept = set(_in_history(fields))
+    positions = [i for i, f in enumerate(fields) if f in kept]
+    return lambda row: [row[i] for i in positions]
 
 
 class _CopySeries:

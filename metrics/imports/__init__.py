@@ -6,7 +6,8 @@ The row format is metrics.rowformat's, so an exported file imports back as it is
   formulas): `read_upload`; `xlsx.py`: reading a workbook, counted first so that a
   hostile one is refused before anything is built;
 - `rows.py`: checking rows with the model's own rules and writing them through
-  metrics.bulk, approval by services.readings' rule: `import_rows`;
+  metrics.bulk, approval by services.readings' rule: `import_rows`; `plan.py`: what
+  checking needs of the plan, loaded once (`PlanContext`);
 - `report.py`: what the user is told: `UploadError`, `RowOutcome`, `ImportReport`;
 - `template.py`: the template to fill in, CSV or XLSX.
 

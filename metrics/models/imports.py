@@ -6,6 +6,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pillars.models import StrategicPlan
 
@@ -27,10 +28,10 @@ class ImportBatch(models.Model):
     """
 
     class State(models.TextChoices):
-        PARSING = "parsing", "Reading the file"
-        PREVIEWED = "previewed", "Previewed, not imported yet"
-        IMPORTED = "imported", "Imported"
-        FAILED = "failed", "Failed: nothing imported"
+        PARSING = "parsing", _("Reading the file")
+        PREVIEWED = "previewed", _("Previewed, not imported yet")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed: nothing imported")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(

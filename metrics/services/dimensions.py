@@ -20,6 +20,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 
 from ..imports.files import csv_records, sniff_delimiter, utf8_lines
@@ -205,7 +206,8 @@ def districts_load(*, lines, plan):
     line clashes with the database (a name or slug another district holds)."""
     result = LoadResult()
     problems = []
-    with transaction.atomic():
+    # A file's names are English (pillars/translation.py), whatever the admin's language.
+    with transaction.atomic(), translation.override("en"):
         for row in lines:
             try:
                 district, action = _district_upsert(row)
@@ -255,7 +257,9 @@ def student_groups_load(*, path=STUDENT_GROUPS_FILE, plan=None):
     when given), in one transaction; a LoadResult. Raises ValidationError on a bad entry."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     result = LoadResult()
-    with transaction.atomic():
+    # The file's names are the English versions; `name_es` the Spanish ones
+    # (pillars/translation.py: a plain `name` would write the active language's).
+    with transaction.atomic(), translation.override("en"):
         for entry in data["groups"]:
             group, action = _group_upsert(entry)
             getattr(result, action).append(group)
@@ -269,6 +273,8 @@ def student_groups_load(*, path=STUDENT_GROUPS_FILE, plan=None):
 def _group_upsert(entry):
     values = {"cde_code": entry["cde_code"],
               "category": entry.get("category", GroupCategory.OTHER)}
+    if entry.get("name_es"):
+        values["name_es"] = entry["name_es"]
     if entry.get("total"):
         group = StudentGroup.objects.total()  # its slug and name stay as metrics/apps.py made them
     else:

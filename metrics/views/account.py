@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..api.forms import ApiTokenForm
@@ -28,7 +29,7 @@ def account(request):
 @require_POST
 def revoke_token(request, pk):
     if token_revoke(user=request.user, pk=pk, request=request):
-        messages.success(request, "The token is revoked: it no longer opens the API.")
+        messages.success(request, gettext("The token is revoked: it no longer opens the API."))
     else:
-        messages.error(request, "No such token of yours: it may be revoked already.")
+        messages.error(request, gettext("No such token of yours: it may be revoked already."))
     return redirect("metrics:account")

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from pillars import charts
+from pillars.page_cache import cached_page
 
 from .. import access, selectors
 from ..dashboard import metric_grid
@@ -15,6 +16,7 @@ READINGS_PER_PAGE = 50
 
 
 @require_safe
+@cached_page
 @access.staff_required
 def metric_detail(request, plan, code):
     metric, snapshot = selectors.metric_page(plan, code)

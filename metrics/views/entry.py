@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_tables2 import RequestConfig
 
@@ -34,6 +36,7 @@ from ..services import (
 )
 from ..tables import PER_PAGE, ApprovalTable
 from ..units import plain_number
+from .worklists import report_grid
 
 
 def _metric(plan, code):
@@ -98,8 +101,9 @@ def reading_enter(request, plan, code):
             # A link that does not parse: the form opens as for no choice, says what was
             # wrong with the link, and answers 400.
             status = 400
-            link_errors = [f"The link's {link[field].label.lower()}: {' '.join(errors)}"
-                           for field, errors in link.errors.items()]
+            link_errors = [gettext("The link's %(field)s: %(problem)s") % {
+                "field": str(link[field].label).lower(), "problem": " ".join(errors)}
+                for field, errors in link.errors.items()]
     return render(request, "metrics/reading_form.html", {
         "plan": metric.plan, "metric": metric, "form": form, "link_errors": link_errors,
     }, status=status)
@@ -127,27 +131,33 @@ def _initial_reading(metric, link):
 
 def _conflict_message(metric, current, *, switched=False):
     if current is None:
-        return ("This reading was deleted since you opened the form. Check the values and "
-                "save again.")
-    who = current.entered_by.get_username() if current.entered_by else "someone"
+        return gettext("This reading was deleted since you opened the form. Check the "
+                       "values and save again.")
+    who = current.entered_by.get_username() if current.entered_by else gettext("someone")
     value = metric.format(current.value, current.qualifier)
+    # Local time, as every page shows it (USE_TZ stores UTC).
+    updated = timezone.localtime(current.updated_at)
     if switched:
-        return (
-            f"{current.period} for {current.district}, {current.student_group} already has a "
-            f"value: {value}, saved by {who} on {current.updated_at:%-d %b %Y at %H:%M}. Your "
-            "values are kept below; save again to replace it."
-        )
-    return (
-        f"{who} saved this reading at {current.updated_at:%H:%M} since you opened the form: "
-        f"the value is now {value}. Your values are kept below; save again to replace theirs."
-    )
+        return gettext(
+            "%(period)s for %(district)s, %(group)s already has a value: %(value)s, saved by "
+            "%(who)s on %(day)s at %(time)s. Your values are kept below; save again to "
+            "replace it."
+        ) % {"period": current.period, "district": current.district,
+             "group": current.student_group, "value": value, "who": who,
+             "day": formats.date_format(updated, "j M Y"),
+             "time": formats.time_format(updated, "H:i")}
+    return gettext(
+        "%(who)s saved this reading at %(time)s since you opened the form: the value is now "
+        "%(value)s. Your values are kept below; save again to replace theirs."
+    ) % {"who": who, "time": formats.time_format(updated, "H:i"), "value": value}
 
 
 def _saved_message(metric, reading):
-    text = f"Saved {metric.format(reading.value, reading.qualifier)} for {reading.period}"
+    shown = {"value": metric.format(reading.value, reading.qualifier), "period": reading.period}
     if reading.awaits_approval:
-        return f"{text}: it waits for a pillar lead's approval."
-    return f"{text} and approved."
+        return gettext("Saved %(value)s for %(period)s: it waits for a pillar lead's "
+                       "approval.") % shown
+    return gettext("Saved %(value)s for %(period)s and approved.") % shown
 
 
 @require_http_methods(["GET", "POST"])
@@ -175,12 +185,8 @@ def bulk_entry(request, plan):
             rows.append((metric, reading, form))
         if request.method == "POST":
             failed = sum(1 for _, _, form in rows if form.errors)
-            if saved:
-                messages.success(request, f"Saved {saved} reading{'s' * (saved != 1)}.")
-            if failed:
-                messages.error(request, f"{failed} row{'s' * (failed != 1)} could not be saved: "
-                                        "see the messages in the grid. Nothing you typed is lost.")
-            else:
+            report_grid(request, saved, failed, "reading")
+            if not failed:
                 return redirect(f"{request.path}?period={period}")
     return render(request, "metrics/bulk_entry.html", {
         "plan": plan, "period_form": period_form, "period": period, "rows": rows,
@@ -224,8 +230,8 @@ def target_edit(request, plan, code):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Target, baseline and thresholds saved; the status "
-                                      "follows on the dashboards.")
+            messages.success(request, gettext("Target, baseline and thresholds saved; the "
+                                              "status follows on the dashboards."))
             return redirect(metric.get_absolute_url())
     return render(request, "metrics/target_form.html", {
         "plan": metric.plan, "metric": metric, "form": form,
@@ -278,12 +284,18 @@ def _decide(request, data):
         else:
             done += 1
     if done:
-        verb = "Approved" if data["action"] == "approve" else "Returned"
-        tail = "" if data["action"] == "approve" else " to their stewards"
-        messages.success(request, f"{verb} {done} value{'s' * (done != 1)}{tail}.")
+        if data["action"] == "approve":
+            text = ngettext("Approved %(count)d value.", "Approved %(count)d values.", done)
+        else:
+            text = ngettext("Returned %(count)d value to their stewards.",
+                            "Returned %(count)d values to their stewards.", done)
+        messages.success(request, text % {"count": done})
     if refused:
-        messages.error(request, f"{len(refused)} value{'s' * (len(refused) != 1)} could not "
-                                "be decided: see the message next to each.")
+        messages.error(request, ngettext(
+            "%(count)d value could not be decided: see the message next to each.",
+            "%(count)d values could not be decided: see the message next to each.",
+            len(refused),
+        ) % {"count": len(refused)})
     return refused
 
 
@@ -299,16 +311,18 @@ def review(request, pk):
                 reading_approve(reading=reading, user=request.user,
                                 comment=form.cleaned_data["comment"],
                                 checked=form.cleaned_data["checked"])
-                messages.success(request, f"Approved {reading.metric.name}, {reading.period}.")
+                messages.success(request, gettext("Approved %(metric)s, %(period)s.") % {
+                    "metric": reading.metric.name, "period": reading.period})
             else:
                 reading_return(reading=reading, user=request.user,
                                comment=form.cleaned_data["comment"])
-                messages.success(request, f"Returned {reading.metric.name}, {reading.period}, "
-                                          "to its steward.")
+                messages.success(request, gettext(
+                    "Returned %(metric)s, %(period)s, to its steward.",
+                ) % {"metric": reading.metric.name, "period": reading.period})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, "Choose approve or return.")
+        messages.error(request, gettext("Choose approve or return."))
     return redirect(reverse("metrics:approvals"))
 
 
@@ -322,8 +336,10 @@ def restore(request, pk, history_id):
     try:
         reading_restore(reading=reading, record=record, user=request.user)
     except (ValidationError, EditConflict) as exc:
-        messages.error(request, f"Could not restore that value: {exc}")
+        messages.error(request, gettext("Could not restore that value: %(why)s") % {
+            "why": exc})
     else:
-        messages.success(request, f"Restored {reading.metric.format(record.value)} for "
-                                  f"{reading.period}; it waits for approval like any edit.")
+        messages.success(request, gettext(
+            "Restored %(value)s for %(period)s; it waits for approval like any edit.",
+        ) % {"value": reading.metric.format(record.value), "period": reading.period})
     return redirect(reading.metric.get_absolute_url())

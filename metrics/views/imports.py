@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.core.validators import FileExtensionValidator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pillars.models import StrategicPlan
@@ -22,15 +23,19 @@ TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+ALREADY_IMPORTED = gettext_lazy("This file is imported already: nothing was done this time.")
 SHOW_LABELS = {
-    "all": "All rows", "rejected": "Rejected", "new": "New", "changed": "Changed",
-    "unchanged": "Unchanged", "skipped": "Skipped",
+    "all": gettext_lazy("All rows"), "rejected": pgettext_lazy("import outcome", "Rejected"),
+    "new": pgettext_lazy("import outcome", "New"),
+    "changed": pgettext_lazy("import outcome", "Changed"),
+    "unchanged": pgettext_lazy("import outcome", "Unchanged"),
+    "skipped": pgettext_lazy("import outcome", "Skipped"),
 }
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Spreadsheet file (.csv or .xlsx)",
+        label=gettext_lazy("Spreadsheet file (.csv or .xlsx)"),
         help_text=files.LIMITS_HELP,
         validators=[FileExtensionValidator(["csv", "xlsx"])],
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
@@ -38,22 +43,23 @@ class ImportForm(forms.Form):
     # Shown to approvers only (the page's `offer_approve`), but always read:
     # whoever asks, the service decides, and refuses an approval the user may not make.
     approve = forms.BooleanField(
-        label="Approve at once every value in the file",
+        label=gettext_lazy("Approve at once every value in the file"),
         required=False,
-        help_text="Only when you may approve every metric in the file (those of the pillars "
-                  "you lead); otherwise nothing is imported. Unticked, a row whose approval "
-                  "state says approved is approved when you may approve its metric, and the "
-                  "other values are submitted for approval.",
+        help_text=gettext_lazy(
+            "Only when you may approve every metric in the file (those of the pillars you "
+            "lead); otherwise nothing is imported. Unticked, a row whose approval state says "
+            "approved is approved when you may approve its metric, and the other values are "
+            "submitted for approval."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > files.MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most "
-                f"{files.MAX_UPLOAD_BYTES // 1024 // 1024} MB is accepted. Split it into "
+            raise ValidationError(gettext(
+                "The file is %(size)s MB; at most %(limit)s MB is accepted. Split it into "
                 "smaller files."
-            )
+            ) % {"size": f"{upload.size / 1024 / 1024:.1f}",
+                 "limit": files.MAX_UPLOAD_BYTES // 1024 // 1024})
         return upload
 
 
@@ -117,7 +123,8 @@ def import_preview(request, plan, batch):
         }, headers={"Cache-Control": "no-store"})
     if batch.state == ImportBatch.State.PARSING:
         if request.method == "POST":
-            messages.info(request, "The file is still being read: nothing was imported yet.")
+            messages.info(request, gettext("The file is still being read: nothing was "
+                                           "imported yet."))
             return redirect("metrics:import_preview", plan=plan.slug, batch=batch.pk)
         return render(request, "metrics/import_parsing.html", {
             "plan": plan, "batch": batch, "message": _progress_message(batch),
@@ -156,35 +163,35 @@ def import_preview(request, plan, batch):
 def _progress_message(batch):
     done, total = batch.progress_done, batch.progress_total
     if total:
-        return f"Checking the rows: {done:,} of {total:,}."
+        return gettext("Checking the rows: %(done)s of %(total)s.") % {
+            "done": f"{done:,}", "total": f"{total:,}"}
     if done:
-        return f"Reading the file: {done:,} rows so far."
-    return "Waiting for the file to be read."
+        return gettext("Reading the file: %(done)s rows so far.") % {"done": f"{done:,}"}
+    return gettext("Waiting for the file to be read.")
 
 
 def _confirm(request, batch):
     if batch.state == ImportBatch.State.IMPORTED:
-        messages.info(request, "This file is imported already: nothing was done this time.")
+        messages.info(request, ALREADY_IMPORTED)
         return
     if not batch.can_confirm:
-        messages.error(request, "This file cannot be imported: nothing was imported. Correct the "
-                                "file and upload it again.")
+        messages.error(request, gettext("This file cannot be imported: nothing was imported. "
+                                        "Correct the file and upload it again."))
         return
     outcome = batch_confirm(batch=batch, user=request.user)
     if outcome is None:
-        messages.info(request, "This file is imported already: nothing was done this time.")
+        messages.info(request, ALREADY_IMPORTED)
     elif outcome.written:
-        messages.success(
-            request,
-            f"Imported {batch.filename}: {outcome.new} new and {outcome.changed} changed "
-            f"readings ({outcome.approved} approved at once, the others submitted for "
-            f"approval); {outcome.unchanged} rows were unchanged.",
-        )
+        messages.success(request, gettext(
+            "Imported %(file)s: %(new)s new and %(changed)s changed readings (%(approved)s "
+            "approved at once, the others submitted for approval); %(unchanged)s rows were "
+            "unchanged.",
+        ) % {"file": batch.filename, "new": outcome.new, "changed": outcome.changed,
+             "approved": outcome.approved, "unchanged": outcome.unchanged})
     else:
-        messages.error(
-            request, "Nothing was imported: the values changed since the preview. The problems "
-                     "are listed below; correct the file and upload it again.",
-        )
+        messages.error(request, gettext(
+            "Nothing was imported: the values changed since the preview. The problems are "
+            "listed below; correct the file and upload it again."))
 
 
 @require_safe

@@ -6,7 +6,8 @@ import logging
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import ngettext, pgettext
 
 from ..services.audit import lockout_until, password_reset_note, password_reset_wait
 
@@ -39,11 +40,14 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             log.warning("Password reset refused: limit reached (%s)", self.request.META.get(
                 "REMOTE_ADDR"))
             minutes = _minutes(wait)
-            form.add_error(None, (
+            after = formats.time_format(timezone.localtime(timezone.now() + wait),
+                                        pgettext("time of day format", "g:i A"))
+            form.add_error(None, ngettext(
                 "Too many password-reset requests from this address or for this e-mail "
-                f"address. Try again in {minutes} minute{'s' * (minutes != 1)} "
-                f"(after {timezone.localtime(timezone.now() + wait):%-I:%M %p})."
-            ))
+                "address. Try again in %(minutes)d minute (after %(time)s).",
+                "Too many password-reset requests from this address or for this e-mail "
+                "address. Try again in %(minutes)d minutes (after %(time)s).", minutes,
+            ) % {"minutes": minutes, "time": after})
             return self.render_to_response(self.get_context_data(form=form), status=429)
         password_reset_note(request=self.request, email=email)
         return super().form_valid(form)

@@ -11,15 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from pillars.models import Pillar, StrategicPlan
 
 from .. import access, selectors
-from ..forms import PeopleRowForm, TargetRowForm
 from ..roles import PILLAR_LEAD, STEWARD
 from ..services import metric_set_target
 from ..services.owners import metric_assign_owners, pillar_assign_leads
+from ..worklist_forms import PeopleRowForm, TargetRowForm
 
 
 def _plan_filter(request):
@@ -37,12 +38,24 @@ def _add_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
-def _report(request, saved, failed, noun):
+# What a grid (bulk entry, the worklists) says after a save: one place for the wording.
+SAVED = {
+    "reading": lambda n: ngettext("Saved %(count)d reading.", "Saved %(count)d readings.", n),
+    "target": lambda n: ngettext("Saved %(count)d target.", "Saved %(count)d targets.", n),
+    "row": lambda n: ngettext("Saved %(count)d row.", "Saved %(count)d rows.", n),
+}
+
+
+def report_grid(request, saved, failed, noun):
     if saved:
-        messages.success(request, f"Saved {saved} {noun}{'s' * (saved != 1)}.")
+        messages.success(request, SAVED[noun](saved) % {"count": saved})
     if failed:
-        messages.error(request, f"{failed} row{'s' * (failed != 1)} could not be saved: see the "
-                                "messages in the grid. Nothing you typed is lost.")
+        messages.error(request, ngettext(
+            "%(count)d row could not be saved: see the messages in the grid. Nothing you "
+            "typed is lost.",
+            "%(count)d rows could not be saved: see the messages in the grid. Nothing you "
+            "typed is lost.", failed,
+        ) % {"count": failed})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -67,7 +80,7 @@ def targets(request):
         rows.append((metric, form))
     if request.method == "POST":
         failed = sum(1 for _, form in rows if form.errors)
-        _report(request, saved, failed, "target")
+        report_grid(request, saved, failed, "target")
         if not failed:
             return redirect(request.get_full_path())
     return render(request, "metrics/worklists/targets.html", {
@@ -114,7 +127,7 @@ def owners(request):
     metrics = list(selectors.metrics_without_owner(request.user, plan))
     owner_rows, saved = _people_grid(
         request, "owners", metrics, current=lambda m: [], choices=_choices(stewards),
-        label=lambda m: f"{m.name}: data stewards",
+        label=lambda m: gettext("%(metric)s: data stewards") % {"metric": m.name},
         assign=lambda m, pks: metric_assign_owners(metric=m, owners=people(pks)),
     )
     lead_rows = []
@@ -129,7 +142,7 @@ def owners(request):
         lead_rows, lead_saved = _people_grid(
             request, "leads", list(pillars), choices=_choices(leads),
             current=lambda p: [u.pk for u in p.leads.all()],
-            label=lambda p: f"{p.name}: pillar leads",
+            label=lambda p: gettext("%(pillar)s: pillar leads") % {"pillar": p.name},
             assign=lambda p, pks: pillar_assign_leads(pillar=p, leads=people(pks)),
         )
         saved += lead_saved
@@ -137,7 +150,7 @@ def owners(request):
         raise PermissionDenied
     if request.method == "POST":
         failed = sum(1 for _, form in owner_rows + lead_rows if form.errors)
-        _report(request, saved, failed, "row")
+        report_grid(request, saved, failed, "row")
         if not failed:
             return redirect(request.get_full_path())
     return render(request, "metrics/worklists/owners.html", {

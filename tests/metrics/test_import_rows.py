@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.imports import CONFLICT_MESSAGE, import_rows, read_upload, rows
-from metrics.models import Reading, ReadingState, StudentGroup
+from metrics.models import Publication, Reading, ReadingState, StudentGroup
 from metrics.services import reading_record
 
 from ..factories import MetricFactory, ReadingFactory
@@ -175,10 +175,29 @@ def test_one_bad_row_and_nothing_is_written_with_every_problem_by_line(setup, us
 def test_a_reading_saved_meanwhile_makes_the_import_fail_cleanly(setup, users, monkeypatch):
     ReadingFactory(metric=setup["trained"], period="2023-24", value=1)
     before = snapshot()
-    monkeypatch.setattr(rows, "_existing", lambda checked, lock: {})  # as if not seen yet
+    monkeypatch.setattr(rows, "_existing", lambda checked: {})  # as if not seen yet
     report = run(setup, users["steward"], f"{HEADER}\ntrained,2023-24,6000,,,,,,\n")
     assert not report.written and report.errors == [CONFLICT_MESSAGE]
     assert snapshot() == before
+
+
+def test_a_reading_changed_after_it_was_read_makes_the_import_fail_cleanly(
+        setup, users, monkeypatch):
+    # No row is locked: the writer updates a reading only at the version the import read.
+    stored = ReadingFactory(metric=setup["trained"], period="2023-24", value=1)
+    read = rows._existing
+
+    def read_then_someone_saves(checked):
+        found = read(checked)
+        reading_record(metric=setup["trained"], period="2023-24", value=Decimal(2),
+                       user=users["lead"])
+        return found
+
+    monkeypatch.setattr(rows, "_existing", read_then_someone_saves)
+    report = run(setup, users["steward"], f"{HEADER}\ntrained,2023-24,6000,,,,,,\n")
+    assert not report.written and report.errors == [CONFLICT_MESSAGE]
+    stored.refresh_from_db()  # (here the other save shares, and so shares the rollback)
+    assert stored.value == 1 and not Reading.history.filter(value=6000).exists()
 
 
 def test_numbers_with_signs_are_not_taken_for_formulas(setup, users):
@@ -261,6 +280,33 @@ def test_an_approved_state_in_the_file_approves_when_the_user_may(setup, users):
     assert dict(Reading.objects.values_list("period", "state")) == {
         "2023-24": "approved", "2022-23": "submitted"
     }
+
+
+@pytest.mark.parametrize(("typed", "publication"), [
+    ("75", Publication.UNDECIDED),  # the approved figure changed: decided again
+    ("50", Publication.PUBLISHED),  # approved as it was (a note changed): kept
+])
+def test_an_approved_figure_changed_by_an_import_is_undecided_again(
+        setup, users, typed, publication):
+    reading = ReadingFactory(metric=setup["rate"], period="2023-24", value=50,
+                             approved_value=50, state=ReadingState.APPROVED)
+    Reading.objects.filter(pk=reading.pk).update(publication=Publication.PUBLISHED)
+    report = run(setup, users["lead"], "metric_code,period,value,note\n"
+                 f"rate,2023-24,{typed},checked again\n", approve=True)
+    assert report.written and report.changed == 1
+    reading.refresh_from_db()
+    assert (reading.approved_value, reading.note, reading.publication) == (
+        Decimal(typed), "checked again", publication)
+
+
+def test_a_submitted_correction_leaves_the_published_figure_decided(setup, users):
+    reading = ReadingFactory(metric=setup["trained"], period="2023-24", value=50,
+                             approved_value=50, state=ReadingState.APPROVED)
+    Reading.objects.filter(pk=reading.pk).update(publication=Publication.PUBLISHED)
+    run(setup, users["steward"], f"{HEADER}\ntrained,2023-24,75,,,,,,\n")
+    reading.refresh_from_db()
+    assert (reading.value, reading.approved_value, reading.state, reading.publication) == (
+        Decimal(75), Decimal(50), ReadingState.SUBMITTED, Publication.PUBLISHED)
 
 
 # --- Cost --------------------------------------------------------------------------------

@@ -324,7 +324,7 @@ def test_targets_worklist_sets_many_targets_validated_per_row(client, worklist, 
 
 
 def TargetRowFormCurrent(metric):  # noqa: N802 - what the grid shows for a row
-    from metrics.forms import TargetRowForm
+    from metrics.worklist_forms import TargetRowForm
 
     return TargetRowForm.current(metric)
 

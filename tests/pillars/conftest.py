@@ -21,3 +21,15 @@ def plan_with_figures(db):
     MetricFactory(pillar=pillar, name="Untouched metric")
     rebuild()
     return pillar.plan, pillar, headline
+
+
+@pytest.fixture
+def cache_down(monkeypatch):
+    """The cache (Redis) unreachable: every read and write raises, as redis-py does."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)

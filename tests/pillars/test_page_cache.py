@@ -59,14 +59,7 @@ def test_each_role_sees_its_own_cached_overview(client, users, plan_with_figures
 
 
 def test_a_cache_that_is_down_costs_speed_not_the_page(client, users, plan_with_figures,
-                                                       monkeypatch):
-    from django.core.cache import cache
-
-    def down(*args, **kwargs):
-        raise ConnectionRefusedError("Redis is down")
-
-    monkeypatch.setattr(cache, "get", down)
-    monkeypatch.setattr(cache, "set", down)
+                                                       cache_down):
     plan, pillar, _ = plan_with_figures
     client.force_login(users["leadership"])
     for url in (plan.get_absolute_url(), pillar.get_absolute_url()):

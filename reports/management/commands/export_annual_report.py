@@ -1,6 +1,7 @@
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reports import selectors, services
@@ -21,11 +22,15 @@ class Command(BaseCommand):
             "--plan", help="Plan slug; by default the current plan (the one the home page shows)."
         )
         parser.add_argument(
+            "--language", default="en", choices=[code for code, _name in settings.LANGUAGES],
+            help="Language of the headings and of the plan's content (default: en).",
+        )
+        parser.add_argument(
             "--pillar", action="append", default=[], metavar="SLUG",
             help="Only this pillar (repeat for several); by default every pillar.",
         )
 
-    def handle(self, *args, year, format, output, plan, pillar, **options):
+    def handle(self, *args, year, format, output, plan, pillar, language, **options):
         plan = self._plan(plan)
         if year not in plan.school_years:
             raise CommandError(
@@ -44,7 +49,7 @@ class Command(BaseCommand):
             pillars = [known[slug] for slug in pillar]
         start = time.perf_counter()
         try:
-            data = services.produce(plan, year, format, pillars)
+            data = services.produce(plan, year, format, pillars, language=language)
         except services.ExportUnavailable as exc:
             raise CommandError(str(exc)) from exc
         path = Path(output)

@@ -1,0 +1,50 @@
+"""A link's ``?lang=es`` chooses the language the way the switcher does.
+
+The switcher (templates/base.html) posts to Django's ``set_language``, which keeps the choice
+in the language cookie that LocaleMiddleware reads. Links printed on flyers and in e-mails
+say ``/?lang=es`` instead; this middleware answers them with the same cookie and a redirect
+to the same address without ``lang``, so each page has one address whatever the language
+(and a cache keyed on the address never mixes two languages under one key). A value that
+names no language we have is ignored: the page is shown as if it were not there.
+"""
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.utils.translation import check_for_language
+
+PARAMETER = "lang"
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+class LanguageQueryMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        code = request.GET.get(PARAMETER, "")
+        if request.method not in ("GET", "HEAD") or not is_language(code):
+            return self.get_response(request)
+        rest = request.GET.copy()
+        rest.pop(PARAMETER)
+        response = HttpResponseRedirect(
+            request.path + (f"?{rest.urlencode()}" if rest else "")
+        )
+        set_language_cookie(response, code)
+        return response
+
+
+def is_language(code):
+    return code in SUPPORTED and check_for_language(code)
+
+
+def set_language_cookie(response, code):
+    """The cookie exactly as Django's set_language writes it (django/views/i18n.py)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
