@@ -2,9 +2,9 @@
 -- database alone needs to derive the snapshot rows, nothing written.
 -- 1. Latest, previous and first approved value per metric x district x student group,
 --    and when the slice last received one; the approved figures are the readings' own
---    and each all-districts figure no one reported, computed from the districts' (a
---    percent as summed counts, a count or amount as the sum when every district of the
---    plan reported: metrics/aggregates/county.py). %s: the all-districts row's id (twice).
+--    and each all-districts percent no one reported, computed from the districts'
+--    summed counts (counts and amounts are never summed: metrics/aggregates/county.py).
+--    %s: the all-districts row's id (twice).
 SELECT DISTINCT ON (metric_id, district_id, student_group_id)
        metric_id, district_id, student_group_id, period, approved_value,
        LEAD(period) OVER w AS previous_period, LEAD(approved_value) OVER w AS previous_value,
@@ -19,25 +19,19 @@ FROM (
     WHERE approved_value IS NOT NULL
     UNION ALL
     SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-           CASE WHEN m.unit = 'percent'
-                THEN ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4)
-                ELSE SUM(r.approved_value) END,
+           ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4),
            MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
     FROM metrics_reading r
-    JOIN metrics_metric m ON m.id = r.metric_id
+    JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
     JOIN metrics_district_plans dp
         ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
     WHERE r.approved_value IS NOT NULL
-      AND ((m.unit = 'percent' AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-           OR (m.unit IN ('count', 'currency') AND r.approved_qualifier = ''))
+      AND r.numerator IS NOT NULL AND r.approved_value = r.value
       AND NOT EXISTS (
           SELECT 1 FROM metrics_reading c
           WHERE c.metric_id = r.metric_id AND c.period = r.period AND c.district_id = %s
             AND c.student_group_id = r.student_group_id AND c.approved_value IS NOT NULL)
-    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-             m.plan_id
-    HAVING m.unit = 'percent' OR COUNT(*) = (
-        SELECT COUNT(*) FROM metrics_district_plans a WHERE a.strategicplan_id = m.plan_id)
+    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end
 ) approved
 WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id),
        w AS (slice ORDER BY period_end DESC, period_start DESC),
@@ -53,24 +47,18 @@ FROM (
     WHERE approved_value IS NOT NULL
     UNION ALL
     SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-           CASE WHEN m.unit = 'percent'
-                THEN ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4)
-                ELSE SUM(r.approved_value) END
+           ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4)
     FROM metrics_reading r
-    JOIN metrics_metric m ON m.id = r.metric_id
+    JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
     JOIN metrics_district_plans dp
         ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
     WHERE r.approved_value IS NOT NULL
-      AND ((m.unit = 'percent' AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-           OR (m.unit IN ('count', 'currency') AND r.approved_qualifier = ''))
+      AND r.numerator IS NOT NULL AND r.approved_value = r.value
       AND NOT EXISTS (
           SELECT 1 FROM metrics_reading c
           WHERE c.metric_id = r.metric_id AND c.period = r.period AND c.district_id = %s
             AND c.student_group_id = r.student_group_id AND c.approved_value IS NOT NULL)
-    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-             m.plan_id
-    HAVING m.unit = 'percent' OR COUNT(*) = (
-        SELECT COUNT(*) FROM metrics_district_plans a WHERE a.strategicplan_id = m.plan_id)
+    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end
 ) approved
 WHERE district_id = %s AND student_group_id = %s
 ORDER BY metric_id, period_end, period_start;

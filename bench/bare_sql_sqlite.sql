@@ -18,25 +18,19 @@ FROM (
         WHERE approved_value IS NOT NULL
         UNION ALL
         SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-               CASE WHEN m.unit = 'percent'
-                    THEN ((SUM(r.numerator) * 100 * 10000 * 2 / SUM(r.denominator) + 1) / 2) / 10000.0
-                    ELSE SUM(r.approved_value) END,
+               ((SUM(r.numerator) * 100 * 10000 * 2 / SUM(r.denominator) + 1) / 2) / 10000.0,
                MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
         FROM metrics_reading r
-        JOIN metrics_metric m ON m.id = r.metric_id
+        JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
         JOIN metrics_district_plans dp
             ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
         WHERE r.approved_value IS NOT NULL
-          AND ((m.unit = 'percent' AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-               OR (m.unit IN ('count', 'currency') AND r.approved_qualifier = ''))
+          AND r.numerator IS NOT NULL AND r.approved_value = r.value
           AND NOT EXISTS (
               SELECT 1 FROM metrics_reading c
               WHERE c.metric_id = r.metric_id AND c.period = r.period AND c.district_id = %s
                 AND c.student_group_id = r.student_group_id AND c.approved_value IS NOT NULL)
-        GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-                 m.plan_id
-        HAVING m.unit = 'percent' OR COUNT(*) = (
-            SELECT COUNT(*) FROM metrics_district_plans a WHERE a.strategicplan_id = m.plan_id)
+        GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end
     ) approved
     WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id),
            w AS (slice ORDER BY period_end DESC, period_start DESC),
@@ -52,24 +46,18 @@ FROM (
     WHERE approved_value IS NOT NULL
     UNION ALL
     SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-           CASE WHEN m.unit = 'percent'
-                THEN ((SUM(r.numerator) * 100 * 10000 * 2 / SUM(r.denominator) + 1) / 2) / 10000.0
-                ELSE SUM(r.approved_value) END
+           ((SUM(r.numerator) * 100 * 10000 * 2 / SUM(r.denominator) + 1) / 2) / 10000.0
     FROM metrics_reading r
-    JOIN metrics_metric m ON m.id = r.metric_id
+    JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
     JOIN metrics_district_plans dp
         ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
     WHERE r.approved_value IS NOT NULL
-      AND ((m.unit = 'percent' AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-           OR (m.unit IN ('count', 'currency') AND r.approved_qualifier = ''))
+      AND r.numerator IS NOT NULL AND r.approved_value = r.value
       AND NOT EXISTS (
           SELECT 1 FROM metrics_reading c
           WHERE c.metric_id = r.metric_id AND c.period = r.period AND c.district_id = %s
             AND c.student_group_id = r.student_group_id AND c.approved_value IS NOT NULL)
-    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-             m.plan_id
-    HAVING m.unit = 'percent' OR COUNT(*) = (
-        SELECT COUNT(*) FROM metrics_district_plans a WHERE a.strategicplan_id = m.plan_id)
+    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end
 ) approved
 WHERE district_id = %s AND student_group_id = %s
 ORDER BY metric_id, period_end, period_start;

@@ -3,8 +3,8 @@
 - `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)` for whole
   metrics, `rebuild(slices=[(metric, district, group)])` for the slices whose readings
   changed) or full (`rebuild()`), one code path; it queues nothing.
-- `county.py`: the all-districts figures no one reported, computed from the
-  districts' (summed counts for a percent, a sum for a count when all reported), with
+- `county.py`: the all-districts percents no one reported, computed from the
+  districts' summed counts (counts and amounts are never summed), with
   the number of districts (`MetricSnapshot.computed_from_districts`).
 - `slices.py`: the statuses of the district and student-group slices
   (`slice_status.judge_slice`), judged again only when they moved.

@@ -1,20 +1,22 @@
-"""All-districts figures that no one reported, computed from the districts' (issue 16).
+"""All-districts percents that no one reported, computed from the districts' counts (issue 16).
 
 A county-wide figure that was reported (a reading of "All districts") always wins. For
-a period of a metric and student group without one, the all-districts figure is
-computed from the approved figures of the districts the metric's plan reports for:
+a period of a percent metric and student group without one, the all-districts figure is
+computed from the approved figures of the districts the metric's plan reports for: the
+districts' summed numerators over their summed denominators, times 100, rounded half up
+to the places stored (the rule of `units.counts_value`), from the districts whose
+approved value carries its counts (`Reading.approved_counts`); never an average of
+percentages. It is the share among those districts' students, so the mark says how many
+districts it comes from.
 
-- a percent: the districts' summed numerators over their summed denominators, times
-  100, rounded half up to the places stored (the rule of `units.counts_value`), from
-  the districts whose approved value carries its counts (`Reading.approved_counts`);
-  never an average of percentages. It is the share among those districts' students,
-  so the mark says how many districts it comes from.
-- a count or an amount (`slice_status.ADDITIVE_UNITS`): the districts' sum, but only
-  when every district of the plan reported that period, each without a qualifier
-  ("over 9,018" is no exact part of a total): a sum of some districts is not the
-  county's total, and would read as a fall.
-- any other unit (a rating, rank, ratio, percent change): never computed; no honest
-  rule makes one out of the districts' figures.
+Nothing else is computed (a decision of 2026-12-01):
+
+- a count or an amount is never summed into an all-districts figure. A plan lists only
+  the districts it reports for (LACOE's lists 1 of the county's 80), so even "every
+  district of the plan reported" does not make their sum the county's total, and a sum
+  of some districts would read as the county's figure, or as a fall.
+- any other unit (a rating, rank, ratio, percent change): no honest rule makes one out
+  of the districts' figures.
 
 The snapshot keeps the number of districts its latest figure was computed from
 (`MetricSnapshot.computed_from_districts`; None when reported), and pages show "computed
@@ -22,14 +24,22 @@ from N districts" beside the figure (`tables.latest_figure`). The computed figur
 rows of the rebuild's source (`approved_sql`), so the latest, previous and first values,
 the series and the status treat them as any other figure. A change of a district's
 slice rebuilds its all-districts slice too (`with_county_slices`). A district added to
-or removed from a plan changes which counts add up to its total: the nightly full
-rebuild takes that in.
+or removed from a plan changes which districts a computed percent comes from: the
+nightly full rebuild takes that in.
+
+A computed figure is never shown to the public: the publication rule decides on
+readings (`Reading.publication`) and a computed figure has none, so its row's
+`latest_publication` stays UNDECIDED, which every public path treats as not published
+(fail closed). The rebuild sets it back to UNDECIDED whenever a row's latest figure
+becomes a computed one (sql.UPSERT_SQL; SQLite's rows are written anew, UNDECIDED), so
+a decision on an earlier reported figure never carries over to it. Publishing computed
+figures would need the rule to judge the districts' sizes behind them: a decision for
+the publication rule, not taken here.
 """
 
 from django.db import connection
 
 from ..models import District, Metric, Reading
-from ..slice_status import ADDITIVE_UNITS
 from ..units import DECIMAL_PLACES, Unit, spec
 from .sql import APPROVED_SQL, SHARE_SQL
 
@@ -74,9 +84,7 @@ def approved_sql(scope, district_id):
         reading=Reading._meta.db_table, metric=Metric._meta.db_table,
         district_plans=District.plans.through._meta.db_table,
         where=where, computed_where=computed_where,
-        additive=", ".join(["%s"] * len(ADDITIVE_UNITS)),
         share=SHARE_SQL[vendor].format(scale=spec(Unit.PERCENT).counts_scale,
                                        places=DECIMAL_PLACES, unit=10 ** DECIMAL_PLACES),
     )
-    return sql, [*params, district_id, Unit.PERCENT, *computed_params, Unit.PERCENT,
-                 *ADDITIVE_UNITS, Unit.PERCENT]
+    return sql, [*params, district_id, Unit.PERCENT, *computed_params]

@@ -35,6 +35,7 @@ from ..models import (
     MetricSnapshot,
     PendingRebuild,
     PendingSlice,
+    Publication,
     Reading,
     ReadingState,
     Rollup,
@@ -172,7 +173,7 @@ def _rebuild_slices(scope, district_id, group_id):
                 new=", ".join(f"EXCLUDED.{c}" for c in SLICE_COLUMNS),
                 old_s=", ".join(f"s.{c}" for c in SLICE_COLUMNS),
                 new_f=", ".join(f"f.{c}" for c in SLICE_COLUMNS),
-                snapshot_where=snapshot_where,
+                snapshot_where=snapshot_where, undecided=f"'{Publication.UNDECIDED}'",
             )
             cursor.execute(sql, [district_id, group_id, *params, *snapshot_params])
         else:

@@ -1,8 +1,9 @@
 """The statements of the set-based rebuild (rebuild.py), kept apart so that each reads
 whole."""
 
-# The approved figures in scope: the readings' own, and each all-districts figure that
-# no one reported, computed from the districts' (COMPUTED_SQL; county.py says the rule).
+# The approved figures in scope: the readings' own, and each all-districts percent that
+# no one reported, computed from the districts' counts (county.py says the rule; counts
+# and amounts are never summed into one).
 APPROVED_SQL = """
 SELECT metric_id, district_id, student_group_id, period, period_start, period_end,
        approved_value, COALESCE(approved_qualifier, '') AS approved_qualifier,
@@ -12,20 +13,14 @@ WHERE approved_value IS NOT NULL {where}
 UNION ALL
 SELECT * FROM (
     SELECT r.metric_id, %s AS district_id, r.student_group_id, r.period, r.period_start,
-           r.period_end,
-           CASE WHEN m.unit = %s THEN {share} ELSE SUM(r.approved_value) END,
-           '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
+           r.period_end, {share}, '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
     FROM {reading} r
-    JOIN {metric} m ON m.id = r.metric_id
+    JOIN {metric} m ON m.id = r.metric_id AND m.unit = %s
     JOIN {district_plans} dp
         ON dp.district_id = r.district_id AND dp.strategicplan_id = m.plan_id
     WHERE r.approved_value IS NOT NULL {computed_where}
-      AND ((m.unit = %s AND r.numerator IS NOT NULL AND r.approved_value = r.value)
-           OR (m.unit IN ({additive}) AND r.approved_qualifier = ''))
-    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end, m.unit,
-             m.plan_id
-    HAVING m.unit = %s OR COUNT(*) = (
-        SELECT COUNT(*) FROM {district_plans} a WHERE a.strategicplan_id = m.plan_id)
+      AND r.numerator IS NOT NULL AND r.approved_value = r.value
+    GROUP BY r.metric_id, r.student_group_id, r.period, r.period_start, r.period_end
 ) computed
 -- Grouped first, then matched: one look-up per period, not one per district's reading.
 WHERE NOT EXISTS (
@@ -92,7 +87,10 @@ upserted AS (
     INSERT INTO {snapshot} ({key}, {columns},
         pending_qualifier, pending_period, status, status_reason, series)
     SELECT {key}, {columns}, '', '', '', '', '[]'::jsonb FROM diff WHERE metric_id IS NOT NULL
-    ON CONFLICT (metric_id, district_id, student_group_id) DO UPDATE SET {assign}
+    ON CONFLICT (metric_id, district_id, student_group_id) DO UPDATE SET {assign},
+        -- A computed figure has no reading to be decided on: never public (county.py).
+        latest_publication = CASE WHEN EXCLUDED.computed_from_districts IS NULL
+                                  THEN {snapshot}.latest_publication ELSE {undecided} END
     WHERE ({old}) IS DISTINCT FROM ({new})
     RETURNING 1
 )

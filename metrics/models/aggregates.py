@@ -63,9 +63,9 @@ class MetricSnapshot(models.Model):
     # aggregates/slices.py), so that a full rebuild judges again only what moved.
     judged_key = models.CharField(max_length=32, blank=True, default="", db_default="")
     # On an all-districts row whose latest value no one reported: the number of districts
-    # it was computed from (a percent as their summed numerators over their summed
-    # denominators, a count or an amount as their sum when every district of the plan
-    # reported: metrics/aggregates/county.py); None when the value was reported.
+    # it was computed from (a percent only, as their summed numerators over their summed
+    # denominators; counts are never summed: metrics/aggregates/county.py); None when
+    # the value was reported. Never public: it has no reading to be decided on.
     computed_from_districts = models.PositiveIntegerField(null=True, blank=True)
     # When this slice last received an approved value: the newest approval time (a
     # reading's save time when it has none; loading.publication_time dates published

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 
 from metrics import aggregates
-from metrics.models import MetricSnapshot, Rollup, Status, StudentGroup
+from metrics.models import MetricSnapshot, Publication, Rollup, Status, StudentGroup
 from metrics.slice_status import judge_slice
 from metrics.tables import MetricSnapshotTable
 
@@ -67,38 +67,40 @@ def test_a_reported_county_figure_wins(county):
     assert (row.first_period, row.first_value) == ("2021-22", 20)
 
 
-@pytest.mark.parametrize("unit", ["count", "currency"])
-def test_a_count_is_the_sum_only_when_every_district_reported(county, unit):
-    total = _metric(county, unit=unit)
-    one, two, three = county["districts"]
-    for district, value in ((one, 5), (two, 7)):
-        ReadingFactory(metric=total, district=district, value=value)
-    aggregates.rebuild()
-    assert _county_row(total).latest_value is None  # 12 is not the county's total
-    ReadingFactory(metric=total, district=three, value=9)
-    aggregates.rebuild()
-    row = _county_row(total)
-    assert (row.latest_value, row.computed_from_districts) == (21, 3)
-    # "over 9" is no exact part of a total.
-    total.readings.filter(district=three).update(approved_qualifier="over")
-    aggregates.rebuild()
-    assert _county_row(total).latest_value is None
-
-
-def test_other_units_are_never_computed(county):
-    rating = _metric(county, unit="rating", scale_max=Decimal(5))
+@pytest.mark.parametrize("unit", ["count", "currency", "rating"])
+def test_counts_amounts_and_other_units_are_never_computed(county, unit):
+    # Even when every district of the plan reported: a plan lists only the districts it
+    # reports for, so their sum is not the county's total (county.py).
+    figure = _metric(county, unit=unit, scale_max=Decimal(5) if unit == "rating" else None)
     for district in county["districts"]:
-        ReadingFactory(metric=rating, district=district, value=4)
+        ReadingFactory(metric=figure, district=district, value=4)
     aggregates.rebuild()
-    assert _county_row(rating).latest_value is None
+    row = _county_row(figure)
+    assert (row.latest_value, row.computed_from_districts, row.series) == (None, None, [])
 
 
 def test_a_district_outside_the_plan_does_not_count(county):
-    total = _metric(county, unit="count")
-    for district in [*county["districts"][:2], DistrictFactory()]:
-        ReadingFactory(metric=total, district=district, value=5)
+    rate = _metric(county, unit="percent")
+    _share(rate, county["districts"][0], 1, 4)
+    _share(rate, DistrictFactory(), 3, 4)
     aggregates.rebuild()
-    assert _county_row(total).latest_value is None  # the plan's third district is missing
+    row = _county_row(rate)
+    assert (row.latest_value, row.computed_from_districts) == (25, 1)
+
+
+def test_a_computed_figure_is_never_public(county):
+    # Fail closed: a decision on the reported figure it replaces does not carry over.
+    rate = _metric(county, unit="percent")
+    _share(rate, county["districts"][0], 1, 4)
+    reported = ReadingFactory(metric=rate, value=30)
+    aggregates.rebuild()
+    MetricSnapshot.objects.filter(pk=_county_row(rate).pk).update(
+        latest_publication=Publication.PUBLISHED)
+    reported.delete()  # its signal rebuilds the slice
+    aggregates.rebuild()
+    row = _county_row(rate)
+    assert (row.latest_value, row.computed_from_districts) == (25, 1)
+    assert row.latest_publication == Publication.UNDECIDED
 
 
 def test_each_student_group_gets_its_own_computed_figure(county):
