@@ -23,7 +23,7 @@ The snapshot keeps the number of districts its latest figure was computed from
 from N districts" beside the figure (`tables.latest_figure`). The computed figures are
 rows of the rebuild's source (`approved_sql`), so the latest, previous and first values,
 the series and the status treat them as any other figure. A change of a district's
-slice rebuilds its all-districts slice too (`with_county_slices`). A district added to
+slice of a percent rebuilds its all-districts slice too (`with_county_slices`). A district added to
 or removed from a plan changes which districts a computed percent comes from: the
 nightly full rebuild takes that in.
 
@@ -41,12 +41,17 @@ from django.db import connection
 
 from ..models import District, Metric, Reading
 from ..units import DECIMAL_PLACES, Unit, spec
-from .sql import APPROVED_SQL, SHARE_SQL
+from .sql import COMPUTED_SQL, REPORTED_SQL, SHARE_SQL
 
 
 def with_county_slices(slices, district_id):
-    """`slices` and the all-districts slice of each district's slice in them."""
-    return set(slices) | {(m, district_id, g) for m, d, g in slices if d != district_id}
+    """`slices` and the all-districts slice of each district's slice of a percent metric
+    in them: only a percent's all-districts figure is computed from its districts'."""
+    districts = {(m, g) for m, d, g in slices if d != district_id}
+    percents = set(Metric.objects.filter(
+        pk__in={m for m, _ in districts}, unit=Unit.PERCENT).values_list("pk", flat=True)
+    ) if districts else set()
+    return set(slices) | {(m, district_id, g) for m, g in districts if m in percents}
 
 
 def scope_sql(scope, alias="", pairs=False):
@@ -71,19 +76,28 @@ def scope_sql(scope, alias="", pairs=False):
     return (f"AND ({' OR '.join(parts)})" if parts else "AND 1 = 0"), params
 
 
-def approved_sql(scope, district_id):
+def approved_sql(scope, district_id, percents=None):
     """The rebuild's source rows in `scope` (None: everything), reported and computed,
     as (sql, params): metric, district, group, period, its dates, approved value and
-    qualifier, when approved, and the number of districts of a computed figure."""
+    qualifier, when approved, and the number of districts of a computed figure.
+    `percents`, when known, the ids of the percent metrics among the scope's: only
+    theirs are computed."""
     where, params = scope_sql(scope)
-    county = None if scope is None else (
-        scope[0], sorted({(m, g) for m, d, g in scope[1] if d == district_id}))
+    sql = REPORTED_SQL.format(reading=Reading._meta.db_table, where=where)
+    county = None
+    if scope is not None:
+        ids, pairs = scope[0], sorted({(m, g) for m, d, g in scope[1] if d == district_id})
+        if percents is not None:
+            ids = [pk for pk in ids if pk in percents]
+            pairs = [(m, g) for m, g in pairs if m in percents]
+            if not ids and not pairs:
+                return sql, params
+        county = (ids, pairs)
     computed_where, computed_params = scope_sql(county, "r.", pairs=True)
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
-    sql = APPROVED_SQL.format(
+    sql += COMPUTED_SQL.format(
         reading=Reading._meta.db_table, metric=Metric._meta.db_table,
-        district_plans=District.plans.through._meta.db_table,
-        where=where, computed_where=computed_where,
+        district_plans=District.plans.through._meta.db_table, computed_where=computed_where,
         share=SHARE_SQL[vendor].format(scale=spec(Unit.PERCENT).counts_scale,
                                        places=DECIMAL_PLACES, unit=10 ** DECIMAL_PLACES),
     )

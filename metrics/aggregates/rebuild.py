@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..selectors import county_wide_readings
 from ..status import is_overdue, judge_metric, next_due_on, rollup_status
-from ..units import plain_number
+from ..units import Unit, plain_number
 from .continued import continuation_links, continuing_metrics, earlier_metrics, with_earlier_points
 from .county import approved_sql, scope_sql, with_county_slices
 from .slices import judge_slices
@@ -99,7 +99,8 @@ def rebuild(metric_ids=None, slices=None):
             wanted = sorted(s for s in wanted if s[0] in metrics)
             scope = (ids, wanted)
             judged = {pk for pk in judged if pk in metrics}
-        _rebuild_slices(scope, district.pk, group.pk)
+        percents = {pk for pk, m in metrics.items() if m.unit == Unit.PERCENT}
+        _rebuild_slices(scope, district.pk, group.pk, percents)
         judge_slices(scope, metrics, district.pk, group.pk)
         moved = _judge_county_wide({pk: metrics[pk] for pk in judged}, district, group, full,
                                    links)
@@ -151,9 +152,10 @@ def _slices_q(wanted):
     return q
 
 
-def _rebuild_slices(scope, district_id, group_id):
-    """The reading-derived columns of every snapshot row in scope."""
-    approved, params = approved_sql(scope, district_id)
+def _rebuild_slices(scope, district_id, group_id, percents):
+    """The reading-derived columns of every snapshot row in scope (`percents`: the ids
+    of its percent metrics, the only ones computed: county.py)."""
+    approved, params = approved_sql(scope, district_id, percents)
     where, where_params = scope_sql(scope)
     snapshot = MetricSnapshot._meta.db_table
     columns = ", ".join(SLICE_COLUMNS)

@@ -4,12 +4,15 @@ whole."""
 # The approved figures in scope: the readings' own, and each all-districts percent that
 # no one reported, computed from the districts' counts (county.py says the rule; counts
 # and amounts are never summed into one).
-APPROVED_SQL = """
+REPORTED_SQL = """
 SELECT metric_id, district_id, student_group_id, period, period_start, period_end,
        approved_value, COALESCE(approved_qualifier, '') AS approved_qualifier,
        COALESCE(approved_at, updated_at) AS approved_at, CAST(NULL AS integer) AS districts
 FROM {reading}
 WHERE approved_value IS NOT NULL {where}
+"""
+# Left out when the scope holds no percent (a smaller statement to plan, per slice).
+COMPUTED_SQL = """
 UNION ALL
 SELECT * FROM (
     SELECT r.metric_id, %s AS district_id, r.student_group_id, r.period, r.period_start,
