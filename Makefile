@@ -33,7 +33,8 @@ setup: install migrate
 	$(BIN)/python manage.py load_plan fixtures/lacoe
 	$(BIN)/python manage.py load_dashboard_scales fixtures/dashboard
 	$(BIN)/python manage.py generate_synthetic --if-missing --slug demo-plan \
-		--name "Demo plan" --metrics 20 --districts 4 --groups 3 --months 36 --rebuild
+		--name "Demo plan" --metrics 20 --districts 4 --groups 3 --months 36 --rebuild \
+		--equity-demo
 
 install: $(STAMP)
 
@@ -56,6 +57,7 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/privacy_bench.py
 
 lint: install
 	$(BIN)/ruff check .

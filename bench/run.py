@@ -434,13 +434,13 @@ def measure_incremental(metric, label, total_district, total_group):
     figure(f"incremental_rebuild_whole_metric_ms_{label}", 1000 * whole, "ms")
 
 
-def compare(client, small_urls, large_urls, results, args):
+def compare(client, small_urls, large_urls, results, args, pages=PAGES):
     """Each page's time at the large scale against the small, requests of the two
     alternating so that other work on the machine slows both alike: warm (the cached
     parts served) and cold (the cache emptied before each request)."""
     from django.core.cache import cache
 
-    for page in PAGES:
+    for page in pages:
         a, b = results.get((page, "small")), results.get((page, "large"))
         if not a or not b:
             continue
@@ -459,6 +459,73 @@ def compare(client, small_urls, large_urls, results, args):
             f"queries_{page}_equal_across_scales",
             "yes" if same else f"no ({a['queries']} vs {b['queries']})",
         )
+
+
+def measure_by_district(client, plans, args, results):
+    """Issue 16: the metric page's "By district" view (its sortable table and the heat
+    map district x group of the table's page) at both scales: the small plan's metric
+    has no district figure, the large one's 80 districts x 15 groups. Printed as
+    `metric_by_district_*` (and `queries_metric_by_district_*`), with the ratio
+    large/small, requests alternating (compare)."""
+    page = "metric_by_district"
+    urls = {}
+    for scale, plan in plans.items():
+        page_metric, _ = choose_metrics(plan)
+        urls[scale] = {page: f"/plans/{plan.slug}/metrics/{page_metric.code}/?view=districts"}
+        measure_pages(client, urls[scale], scale.label, args, results)
+    small, large = plans
+    compare(client, urls[small], urls[large], results, args, pages=(page,))
+
+
+def reload_status(client, url, label):
+    """What a browser's reload of an unchanged page gets: 304 when it sends the ETag it
+    was given (pillars/page_cache.py), with the aim."""
+    first = client.get(url)
+    etag = first.get("ETag")
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag) if etag else first
+    figure(f"public_metric_page_reload_status_{label}", again.status_code, "(aim: 304)")
+
+
+def measure_public_metric_page(plans, args, results):
+    """Issue 17: the metric page as a signed-out visitor of a public plan gets it (the
+    public view: published county-wide figures, its trend and Dashboard placement), at
+    the small and the large scale: queries and time ratio, as the staff pages. The
+    publication worker (issue 16) decides each figure; here the page metric's figures
+    are marked published as it would, so the page shows them. Each plan is made public
+    for the measurement only."""
+    from django.test import Client
+
+    from metrics.models import MetricSnapshot, Publication, Reading
+
+    client = Client(raise_request_exception=False)
+    urls = {}
+    try:
+        for scale, plan in plans.items():
+            plan.is_public = True
+            plan.save(update_fields=["is_public"])
+            metric, _ = choose_metrics(plan)
+            Reading.objects.filter(metric=metric).update(publication=Publication.PUBLISHED)
+            MetricSnapshot.objects.filter(metric=metric).update(
+                latest_publication=Publication.PUBLISHED,
+                previous_publication=Publication.PUBLISHED)
+            # The API's readings endpoint without a token (the public plan's published
+            # figures, one page) beside the page (issue 17).
+            urls[scale] = {
+                "public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/",
+                # One page of the same size at both scales (the small metric has 36).
+                "api_readings": f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}"
+                                "&page_size=30",
+            }
+            note(f"public metric page and API readings, {scale.label}")
+            measure_pages(client, urls[scale], scale.label, args, results)
+            reload_status(client, urls[scale]["public_metric_page"], scale.label)
+        small, large = urls
+        compare(client, urls[small], urls[large], results, args,
+                pages=("public_metric_page", "api_readings"))
+    finally:
+        for plan in plans.values():
+            plan.is_public = False
+            plan.save(update_fields=["is_public"])
 
 
 def measure_pillar_sizes(args, client):
@@ -539,6 +606,9 @@ def main(argv=None):
         _, small_urls = run_scale(small, small_plan, args, results, timings=False)
         client, urls = run_scale(large, large_plan, args, results)
         compare(client, small_urls, urls, results, args)
+        note("the metric page by district")
+        measure_by_district(client, {small: small_plan, large: large_plan}, args, results)
+        measure_public_metric_page({small: small_plan, large: large_plan}, args, results)
         note("pillar pages of 30 and 300 metrics")
         measure_pillar_sizes(args, client)
         if not args.no_load:

@@ -7,7 +7,17 @@ from django.utils import timezone
 from pillars.models import Pillar, StrategicPlan
 
 from . import access, selectors
-from .models import AuditEvent, AuditKind, Level, MetricSnapshot, Reading, ReadingState, Status
+from .models import (
+    AuditEvent,
+    AuditKind,
+    District,
+    Level,
+    MetricSnapshot,
+    Reading,
+    ReadingState,
+    Status,
+    StudentGroup,
+)
 from .status import overdue_filter
 from .units import Unit
 
@@ -41,10 +51,22 @@ class MetricSnapshotFilter(django_filters.FilterSet):
         label="Update", method="filter_stale", empty_label="Any",
         choices=[("overdue", "Overdue"), ("current", "Up to date")],
     )
+    # Every metric for one district or one student group (issue 16): the view's queryset
+    # is already that slice (PillarDashboard.get_queryset, equity.slice_rows, from these
+    # same parameters); these filters offer the plan's own rows and refuse any other.
+    district = django_filters.ModelChoiceFilter(
+        label="District", queryset=District.objects.none(), method="filter_slice",
+        empty_label="All districts (county-wide)",
+    )
+    student_group = django_filters.ModelChoiceFilter(
+        label="Student group", queryset=StudentGroup.objects.none(), method="filter_slice",
+        empty_label="All students",
+    )
 
     class Meta:
         model = MetricSnapshot
-        fields = ["q", "status", "priority_area", "goal", "level", "owner", "unit", "stale"]
+        fields = ["q", "status", "priority_area", "goal", "level", "owner", "unit", "stale",
+                  "district", "student_group"]
 
     def __init__(self, *args, pillar=None, **kwargs):
         """`pillar` comes with its priority areas and their goals prefetched
@@ -60,6 +82,12 @@ class MetricSnapshotFilter(django_filters.FilterSet):
             self.filters["owner"].queryset = get_user_model().objects.filter(
                 owned_metrics__pillar=pillar
             ).distinct().order_by("username")
+            self.filters["district"].queryset = District.objects.own(pillar.plan).order_by("name")
+            self.filters["student_group"].queryset = StudentGroup.objects.own(
+                pillar.plan).order_by("name")
+
+    def filter_slice(self, queryset, name, value):
+        return queryset  # the slice is the queryset itself (see the fields above)
 
     def filter_q(self, queryset, name, value):
         return selectors.search(queryset, value.strip()) if value.strip() else queryset

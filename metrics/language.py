@@ -48,3 +48,12 @@ def set_language_cookie(response, code):
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def with_translations(*paths):
+    """`paths` for `.only()` with each translated field's language columns beside it
+    (`district__name` -> also `district__name_en`, `district__name_es`): modeltranslation
+    reads the language column, so without them each row would load it in a query of its
+    own."""
+    extra = [f"{path}_{code}" for path in paths for code, _name in settings.LANGUAGES]
+    return (*paths, *extra)

@@ -113,9 +113,14 @@ def _same(current, new):
 
 def load_plan(data):
     spec = data["plan"]
+    # Whether the public may read the plan is the fixture's word when the plan is first
+    # loaded only: an administrator's later choice survives every reload.
+    first = {} if StrategicPlan.objects.filter(slug=spec["slug"]).exists() else {
+        "is_public": spec.get("is_public", False)}
     plan = _upsert(
         StrategicPlan, "plan", {"slug": spec["slug"]},
         {
+            **first,
             "organisation": spec["organisation"],
             "name": spec["name"],
             "start_year": spec["start_year"],

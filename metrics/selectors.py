@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import access
 from .history import metric_history  # noqa: F401 - pages read it from here
+from .language import with_translations
 from .models import (
     AggregateState,
     District,
@@ -66,12 +67,13 @@ def pillar_status_counts(pillar):
     )
 
 
-def furthest_behind(pillar, limit):
+def furthest_behind(pillar, limit, *, within=None):
     """The pillar's rows with a progress toward target, at most `limit` of them, those
-    furthest behind the progress expected by now; in outline order."""
+    furthest behind the progress expected by now; in outline order. `within`: the
+    snapshots to choose among (every one by default; the public view's are fewer)."""
     behind = (
-        MetricSnapshot.objects.filter(is_county_wide=True, metric__pillar=pillar,
-                                      progress__isnull=False)
+        (MetricSnapshot.objects.all() if within is None else within)
+        .filter(is_county_wide=True, metric__pillar=pillar, progress__isnull=False)
         .annotate(shortfall=Coalesce(F("expected"), 0.0) - F("progress"))
         .order_by("-shortfall", "metric__name").values("pk")[:limit]
     )
@@ -333,7 +335,8 @@ def approved_district_readings(pairs):
         )
         .select_related("district")
         .only("id", "metric_id", "period", "approved_value", "approved_qualifier",
-              "value", "numerator", "denominator", "district__name")
+              "value", "numerator", "denominator", "publication",
+              *with_translations("district__name"))
         .order_by("metric_id", "-approved_value", "district__name")
     )
 
@@ -386,14 +389,17 @@ def pillars_last_approved(plan):
     )
 
 
-def latest_approved_period(plan, pillar=None):
+def latest_approved_period(plan, pillar=None, *, metrics=None):
     """The newest period of `plan`'s (or `pillar`'s) approved county-wide figures,
     "2023-24", or None; one query. Of periods ending the same day the shortest (the
-    later start) is the newer, as the rebuild orders readings."""
+    later start) is the newer, as the rebuild orders readings. `metrics`: only these
+    (the public view's)."""
     rows = MetricSnapshot.objects.county_wide().filter(
         metric__plan=plan, latest_period_end__isnull=False)
     if pillar is not None:
         rows = rows.filter(metric__pillar=pillar)
+    if metrics is not None:
+        rows = rows.filter(metric__in=metrics)
     newest = rows.order_by("-latest_period_end").values("latest_period_end")[:1]
     periods = set(rows.filter(latest_period_end=Subquery(newest))
                   .values_list("latest_period", flat=True).distinct())

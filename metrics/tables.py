@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import plausibility
+from . import equity, plausibility
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
@@ -126,6 +126,8 @@ class MetricSnapshotTable(BaseTable):
         empty_text = "No metric matches these filters."
 
     def render_status(self, record):
+        if not record.status:  # a district or group slice not judged (yet)
+            return "—"
         badge = row_status_badge(record)
         if getattr(record, "is_pending", False):
             return format_html('{} <span class="badge badge-pending">update pending</span>', badge)
@@ -406,3 +408,50 @@ class AuditEventTable(BaseTable):
 
     def render_username(self, value, record):
         return value or "—"
+
+
+# --- A metric by district (metrics.equity) -------------------------------------------
+
+class DistrictTable(BaseTable):
+    """All students in each district; sorts by the keys equity.district_rows gives, which
+    on a public page treat a hidden figure as none. Its own parameters (`by-district-`)
+    beside the readings table's on the metric page."""
+
+    district = tables.Column(accessor="district__name", verbose_name="District")
+    latest = tables.Column(accessor="sort_latest", verbose_name="Latest", empty_values=(),
+                           order_by=("sort_latest", "district__name"),
+                           attrs={"td": {"class": "num"}})
+    latest_period = tables.Column(verbose_name="Period", default="—")
+    change = tables.Column(accessor="sort_change", verbose_name="Change", empty_values=(),
+                           order_by=("sort_change", "district__name"),
+                           attrs={"td": {"class": "num"}})
+    status = tables.Column(verbose_name="Status", empty_values=())
+
+    class Meta(BaseTable.Meta):
+        order_by = ("district",)
+        per_page = 25
+        empty_text = "No district has a figure for this metric yet."
+
+    def __init__(self, data, *, metric, public_view, **kwargs):
+        self.metric, self.public_view = metric, public_view
+        super().__init__(data, caption=f"{metric.name}, All students, by district",
+                         prefix="by-district-", **kwargs)
+
+    def paginate(self, *args, **kwargs):
+        # A county has tens of districts: the sorted rows come in one query, which the
+        # paginator then counts and slices, so the page costs the same at any size.
+        len(self.data.data)
+        return super().paginate(*args, **kwargs)
+
+    def render_latest(self, record):
+        return equity.figures(record, self.metric, public_view=self.public_view)[0]
+
+    def render_change(self, record):
+        size = equity.figures(record, self.metric, public_view=self.public_view)[2]
+        return "—" if size is None else format_html(
+            '{} <span class="muted">since {}</span>', equity.change_text(self.metric, size),
+            record.previous_period)
+
+    def render_status(self, record):
+        # Slices carry a status once the rebuild judges them ("" until then).
+        return row_status_badge(record) if record.status else "—"

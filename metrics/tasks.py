@@ -54,8 +54,9 @@ def rebuild_pending():
 
 @shared_task(**REBUILD)
 def rebuild_all():
-    """Nightly full rebuild (Celery beat), also queued after a metric is deleted."""
-    return aggregates.rebuild()
+    """Nightly full rebuild (Celery beat), also queued after a metric is deleted; every
+    figure's publication is decided again with it."""
+    return aggregates.rebuild_all()
 
 
 @shared_task

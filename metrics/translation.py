@@ -21,3 +21,4 @@ class DistrictTranslationOptions(TranslationOptions):
 @register(StudentGroup)
 class StudentGroupTranslationOptions(TranslationOptions):
     fields = DIMENSION_FIELDS
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, detail, entry, evidence, imports, worklists
+from .views import account, detail, entry, evidence, imports, public, worklists
 from .views.audit import AuditLogView
 
 app_name = "metrics"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("readings/<int:pk>/restore/<int:history_id>/", entry.restore, name="restore"),
     path("readings/<int:pk>/evidence/", evidence.evidence_download, name="evidence"),
     path("plans/<slug:plan>/metrics/<slug:code>/", detail.metric_detail, name="metric"),
+    path("plans/<slug:plan>/metrics/<slug:code>/public.csv", public.metric_csv,
+         name="public_csv"),
     path("plans/<slug:plan>/enter/", entry.bulk_entry, name="bulk_entry"),
     path("plans/<slug:plan>/metrics/<slug:code>/enter/", entry.reading_enter, name="enter"),
     path("plans/<slug:plan>/metrics/<slug:code>/target/", entry.target_edit, name="target"),

@@ -1,7 +1,6 @@
 import contextlib
 import hashlib
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,15 +13,14 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from metrics import access
+from metrics import access, equity
 from metrics import selectors as metric_selectors
 from metrics.aggregates.queue import UNREACHABLE
 from metrics.filters import MetricSnapshotFilter
-from metrics.roles import READ_PERMISSION
 from metrics.status import change_summary, coverage, plan_life
 from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
-from . import charts, selectors
+from . import charts, public, selectors
 from .page_cache import cached_page
 
 # A pillar page stays the same size however many metrics the pillar has: with more than
@@ -77,6 +75,12 @@ def render_part(request, template, context, **extra):
     return {"html": mark_safe(render_to_string(template, context, request=request)), **extra}  # noqa: S308 - our own template's output
 
 
+def _public_part(request, template, context, state):
+    """A public page part: what pillars/public.py put in `context`, rendered."""
+    return render_part(request, template, {**context, "state": state},
+                       latest_period=context["latest_period"])
+
+
 @require_safe
 def ok(request):
     """Public: "ok" when this process serves requests, touching nothing (no database,
@@ -90,6 +94,7 @@ def home(request):
     plan = selectors.current_plan()
     context = {"plan": plan, "other_plans": selectors.other_plans(plan)}
     if plan is not None:
+        context["opens_plan"] = access.opens_plan_pages(request.user, plan)
         headlines = metric_selectors.headline_rows(plan)
         context["pillars"] = [
             (pillar, [row for row in headlines if row.metric.pillar_id == pillar.pk])
@@ -111,12 +116,19 @@ def current_dashboard(request):
 
 @require_safe
 @cached_page
-@staff_required
+@access.staff_or_public
 def plan_overview(request, plan):
+    """The plan's overview: staff see theirs; a signed-out visitor of a public plan the
+    public view (pillars/public.py)."""
     plan = selectors.plan_by_slug(plan)
     state = metric_selectors.aggregate_state()
-    part = cached_part("overview", plan.pk, page_version(request, state),
-                       lambda: _overview_part(request, plan, state))
+    if request.public_view:
+        part = cached_part("public-overview", plan.pk, page_version(request, state),
+                           lambda: _public_part(request, "pillars/_overview_body.html",
+                                                public.overview_context(plan), state))
+    else:
+        part = cached_part("overview", plan.pk, page_version(request, state),
+                           lambda: _overview_part(request, plan, state))
     return render(request, "pillars/plan_overview.html", {
         "plan": plan, "body": part["html"], "latest_period": part["latest_period"],
         "state": state,
@@ -164,22 +176,17 @@ def _overview_part(request, plan, state):
 
 @method_decorator(require_safe, name="dispatch")
 @method_decorator(cached_page, name="dispatch")
-class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
-                      SingleTableMixin, FilterView):
-    """A pillar: priority areas, goals and metrics with status; a filterable table; charts."""
+@method_decorator(access.staff_or_public, name="dispatch")
+class PillarDashboard(ExportMixin, SingleTableMixin, FilterView):
+    """A pillar: priority areas, goals and metrics with status; a filterable table; charts.
+    Staff see theirs; a signed-out visitor of a public plan the public view (no filters,
+    no export: one page of the public metrics)."""
 
-    permission_required = READ_PERMISSION
-    raise_exception = False
     table_class = MetricSnapshotTable
     filterset_class = MetricSnapshotFilter
     template_name = "pillars/pillar_dashboard.html"
     export_formats = ("csv",)
     table_pagination = {"per_page": PER_PAGE}
-
-    def handle_no_permission(self):
-        if self.request.user.is_authenticated:
-            self.raise_exception = True
-        return super().handle_no_permission()
 
     def get_export_filename(self, export_format):
         mark = "-SYNTHETIC" if self.pillar.plan.is_synthetic else ""
@@ -196,12 +203,35 @@ class PillarDashboard(LoginRequiredMixin, PermissionRequiredMixin, ExportMixin,
         return kwargs
 
     def dispatch(self, request, *args, **kwargs):
-        if access.can_read(request.user):
-            self.pillar = selectors.pillar_with_structure(kwargs["plan"], kwargs["pillar"])
+        # staff_or_public has let only staff and public visitors of a public plan through.
+        self.pillar = selectors.pillar_with_structure(kwargs["plan"], kwargs["pillar"])
+        if request.public_view:
+            return self.public_get(request)
         return super().dispatch(request, *args, **kwargs)
 
+    def public_get(self, request):
+        pillar = self.pillar
+        state = metric_selectors.aggregate_state()
+        page = request.GET.get("page", "")[:20]
+        summary = cached_part(
+            f"public-pillar:{hashlib.sha256(page.encode()).hexdigest()}", pillar.pk,
+            page_version(request, state),
+            lambda: _public_part(request, "pillars/_public_pillar_body.html",
+                                 public.pillar_context(pillar, page, outline_rows=OUTLINE_ROWS,
+                                                       progress_rows=PROGRESS_ROWS), state))
+        return render(request, self.template_name, {
+            "plan": pillar.plan, "pillar": pillar, "summary": summary["html"],
+            "latest_period": summary["latest_period"], "table_part": "", "state": state,
+            "public_view": True,
+        })
+
     def get_queryset(self):
-        return metric_selectors.dashboard_rows().filter(metric__pillar=self.pillar)
+        # One district's or student group's rows when the filter asks (issue 16).
+        district, group = (equity.chosen_id(self.request.GET.get(name))
+                           for name in ("district", "student_group"))
+        rows = (equity.slice_rows(district_id=district, group_id=group) if district or group
+                else metric_selectors.dashboard_rows())
+        return rows.filter(metric__pillar=self.pillar)
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)

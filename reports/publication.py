@@ -1,19 +1,20 @@
 """What of a headline metric's district figures the report may publish (issue 16).
 
-The one decision the page, the PDF, Word and PowerPoint all read: the district
-readings of a headline metric's report period, with the county-wide figure as the
-partition total, go through metrics.privacy.suppress at the plan's threshold. A
-suppressed district is written as the mark ("*", never 0 or blank) with the rule's
+The one decision the page, the PDF, Word and PowerPoint all read: the publication rule
+(metrics.privacy.suppress) as the worker decided and stored it on each reading
+(`Reading.publication`, metrics.privacy.decide: every district and student group of the
+metric's period in one table, so the report, the public pages and the API hide the same
+figures and none can be recombined with another). A district not PUBLISHED (suppressed,
+or not decided yet: fail closed) is written as the mark ("*", never 0 or blank) with its
 footnote; its value is never handed on to a renderer.
 """
 
 from dataclasses import dataclass
 
-from metrics.privacy import Cell, public_text, suppress
-from metrics.units import Unit, format_figure
-
-COUNTY = "county"
-EVERYONE = "all"
+from metrics.models import Publication
+from metrics.privacy import MARK, publication_footnote
+from metrics.privacy.decide import students as rule_students
+from metrics.units import format_figure
 
 
 @dataclass(frozen=True)
@@ -28,41 +29,24 @@ class DistrictFigure:
 
 
 def students(metric, reading):
-    """The students behind a reading for the rule: a percent's denominator, a count's
-    count (the rule takes it from the value), else not known."""
-    if metric.unit == Unit.PERCENT:
-        return reading.approved_counts[1]
-    return None
+    """The students behind a reading for the rule (metrics.privacy.decide.students)."""
+    return rule_students(metric.unit, reading)
 
 
 def district_figures(figure, readings, threshold):
     """([DistrictFigure] in `readings`' order, [footnote]) of one headline `figure`."""
     metric = figure.metric
-    is_count = metric.unit == Unit.COUNT
-    cells = {
-        reading.pk: Cell(str(metric.pk), figure.period, str(reading.district_id), EVERYONE,
-                         reading.approved_value, n=students(metric, reading), is_count=is_count,
-                         group_is_total=True)
-        for reading in readings
-    }
-    county_n = figure.size
-    if county_n is None and not is_count:
-        # The districts lie within the county, so it has at least their students.
-        known = [c.size for c in cells.values() if c.size is not None]
-        county_n = sum(known) if known else None
-    total = Cell(str(metric.pk), figure.period, COUNTY, EVERYONE, figure.value, n=county_n,
-                 is_count=is_count, district_is_total=True, group_is_total=True)
-    decisions = suppress([total, *cells.values()], threshold=threshold)
     shown, notes = [], []
     for reading in readings:
-        decision = decisions[cells[reading.pk].key]
+        published = reading.publication == Publication.PUBLISHED
         text = format_figure(reading.approved_value, metric.unit,
                              qualifier=reading.approved_qualifier, scale_max=metric.scale_max)
         shown.append(DistrictFigure(
             reading.district.name,
-            float(reading.approved_value) if decision.published else None,
-            public_text(decision, text),
+            float(reading.approved_value) if published else None,
+            text if published else MARK,
         ))
-        if decision.footnote and decision.footnote not in notes:
-            notes.append(decision.footnote)
+        note = publication_footnote(reading.publication, threshold)
+        if note and note not in notes:
+            notes.append(note)
     return shown, notes

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics import roles
-from metrics.aggregates import rebuild
+from metrics.aggregates import rebuild_all
 from metrics.loading import load_directory
 from metrics.models import MetricSnapshot, Rollup
 from pillars.models import StrategicPlan
@@ -147,7 +147,7 @@ class _SharedLacoe:
             self.outer = transaction.atomic()
             self.outer.__enter__()
             plan, _ = load_directory(LACOE_FIXTURES)
-            rebuild()
+            rebuild_all()  # the aggregates and the publication decisions
         self.plan_pk = plan.pk
         self.loads += 1
 
@@ -194,7 +194,7 @@ def lacoe_plan(_lacoe_shared, db):
     if _lacoe_shared.outer is not None:
         return StrategicPlan.objects.get(pk=_lacoe_shared.plan_pk)
     plan, _ = load_directory(LACOE_FIXTURES)
-    rebuild()
+    rebuild_all()
     return plan
 
 

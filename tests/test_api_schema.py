@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from lacoe_kpi.wsgi import application
-from metrics.aggregates import rebuild
+from metrics.aggregates import rebuild_all
 
 from .factories import MetricFactory, PillarFactory, PlanFactory, ReadingFactory
 
@@ -53,7 +53,7 @@ def served_schema(db, users):
     metric = MetricFactory(pillar=pillar, code="shown")
     ReadingFactory(metric=metric, period="2023-24", value=7)
     ReadingFactory(metric=MetricFactory(pillar=PillarFactory()), period="2023-24", value=1)
-    rebuild()
+    rebuild_all()
     # Requests go through the real WSGI application, whose end-of-request signal closes
     # the database connection: inside this test's transaction that would end the
     # transaction (on PostgreSQL). Django's test client disconnects it the same way.

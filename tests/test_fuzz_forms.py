@@ -439,7 +439,7 @@ def test_export_form_queues_a_job_only_for_a_valid_choice(as_role, world, fuzz_c
 # --- Query parameters of the pillar table's filters and of the metric page --------------------
 
 PILLAR_FILTERS = ("q", "status", "priority_area", "goal", "level", "owner", "unit", "stale",
-                  "sort", "page", "per_page", "_export")
+                  "sort", "page", "per_page", "_export", "district", "student_group")
 
 
 @settings(max_examples=fuzz_budget(800))
@@ -451,7 +451,12 @@ def test_pillar_filters_and_metric_page_take_any_query(as_role, world, fuzz_case
              for name in names}
     slice_query = {"district": data.draw(hostile_id([world["district"].pk])),
                    "student_group": data.draw(hostile_id([world["group"].pk])),
-                   "page": data.draw(hostile_id([1, 2])), "sort": data.draw(hostile_text)}
+                   "page": data.draw(hostile_id([1, 2])), "sort": data.draw(hostile_text),
+                   # the equity views (metrics/views/equity.py) and the by-district table's own
+                   "view": data.draw(st.one_of(st.sampled_from(["groups", "districts"]),
+                                               hostile_text)),
+                   "by-district-sort": data.draw(hostile_text),
+                   "by-district-page": data.draw(hostile_id([1, 2]))}
     client = as_role["leadership"]
     with rolled_back(fuzz_case):
         for url, params in ((reverse("pillars:pillar", args=[plan.slug, "mine"]), query),

@@ -73,6 +73,7 @@ def _url(name, w):
         "metrics:restore": [w["reading"], w["history"]],
         "metrics:evidence": [w["reading"]],
         "metrics:metric": [plan, w["metric"]],
+        "metrics:public_csv": [plan, w["metric"]],
         "metrics:bulk_entry": [plan],
         "metrics:enter": [plan, w["metric"]],
         "metrics:target": [plan, w["metric"]],
@@ -82,6 +83,7 @@ def _url(name, w):
         "reports:report": [plan, year],
         "reports:export": [plan, year],
         "reports:highlights": [plan, year],
+        "reports:translations": [plan],
         "reports:highlight_intro": [plan, year],
         "reports:highlight_pillar": [plan, year, w["pillar"]],
         "reports:job": [w["job"]],
@@ -123,6 +125,8 @@ EXPECTED = {
                               *READ_ONLY),
     "pillars:pillar": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:metric": _row(EVERY_STAFF_ROLE, *READ_ONLY),
+    # The plan is not public: signed out, sign in; staff get the file the public would.
+    "metrics:public_csv": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:my_updates": _row(EVERY_STAFF_ROLE, *READ_ONLY),
     "metrics:approvals": _row("login 403 403 200 403 403 200",
                               "login 403 403 200 403 403 200", "405", "405"),
@@ -152,6 +156,8 @@ EXPECTED = {
     "reports:export": _row("login 403 403 403 200 200 200", "login 403 403 403 200 200 200",
                            "405", "405"),
     "reports:highlights": _row("login 403 403 403 403 200 200", *READ_ONLY),
+    # What of the plan's content has no Spanish version: administrators only.
+    "reports:translations": _row("login 403 403 403 403 403 200", *READ_ONLY),
     "reports:highlight_intro": _row("login 403 403 403 403 200 200",
                                     "login 403 403 403 403 redirect redirect", "405", "405"),
     "reports:highlight_pillar": _row("login 403 403 403 403 200 200",

@@ -16,7 +16,9 @@
   task on commit (by name); a broker that is down never fails the write. A reading's
   write asks for its slice; a target or placement change for the whole metric.
   `request_full_rebuild()`; `rebuild_pending()`, what the queued task and the beat
-  (every minute) run; `coalesced()`, around code that commits many transactions (the
+  (every minute) run, and `rebuild_all()`, the nightly one: both then decide the
+  publication of the rebuilt metrics' figures in the same transaction
+  (metrics.privacy.decide); `coalesced()`, around code that commits many transactions (the
   grid, a batch of approvals): one rebuild at its end, eager or not.
 
 Every write path reaches the aggregates, each through one hook (a test per path in
@@ -51,6 +53,7 @@ nightly full rebuild corrects anything missed.
 from .queue import (
     QUEUED_KEY,
     coalesced,
+    rebuild_all,
     rebuild_pending,
     request_full_rebuild,
     request_rebuild,
@@ -58,6 +61,7 @@ from .queue import (
 from .rebuild import rebuild
 
 __all__ = [
-    "QUEUED_KEY", "coalesced", "rebuild", "rebuild_pending", "request_full_rebuild",
+    "QUEUED_KEY", "coalesced", "rebuild", "rebuild_all", "rebuild_pending",
+    "request_full_rebuild",
     "request_rebuild",
 ]

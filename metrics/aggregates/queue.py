@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from ..models import PendingRebuild, PendingSlice
+from ..privacy.decide import decide
 from .rebuild import rebuild
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,21 @@ def rebuild_pending():
     with_slices = {m for m, _, _ in slices}
     # A partial request whose slices are gone (a cascade) rebuilds its metric whole.
     ids = sorted(pk for pk, whole in rows if whole or pk not in with_slices)
-    rebuild(ids, slices=slices)
+    # The publication rule decides in the rebuild's transaction: no page sees a rebuilt
+    # value with the decision of the one before (metrics.privacy.decide).
+    with transaction.atomic():
+        rebuild(ids, slices=slices)
+        decide(sorted({pk for pk, _ in rows}))
     return len(rows)
+
+
+def rebuild_all():
+    """Rebuild every aggregate and decide the publication of every figure, in one
+    transaction: the nightly task, `rebuild_aggregates` and the synthetic plans."""
+    with transaction.atomic():
+        touched = rebuild()
+        decide()
+    return touched
 
 
 @contextmanager

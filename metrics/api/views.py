@@ -32,6 +32,11 @@ class _Base(viewsets.GenericViewSet):
         return (type(self).visible(self.request.user)
                 .select_related(*self.related).order_by(*self.ordering))
 
+    def get_serializer_context(self):
+        # Whether the caller sees withheld figures (a staff token), worked out once.
+        return {**super().get_serializer_context(),
+                "sees_everything": visibility.sees_everything(self.request.user)}
+
 
 class _ReadOnly(mixins.RetrieveModelMixin, mixins.ListModelMixin, _Base):
     """A list and its rows by id (or slug)."""
@@ -78,7 +83,8 @@ class MetricViewSet(_ReadOnly):
 
 
 class ReadingViewSet(_ReadOnly):
-    """Approved readings (a pending or returned value is never shown)."""
+    """Approved readings (a pending or returned value is never shown; a figure the
+    publication rule withholds is null without a staff token)."""
 
     visible = visibility.published_readings
     serializer_class = serializers.ReadingSerializer
@@ -95,15 +101,18 @@ class AggregateViewSet(_ReadOnly):
     filterset_class = filters.SnapshotFilter
     related = ("metric__plan", "district", "student_group")
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(),
+                "hidden_points": visibility.hidden_points(self.request.user)}
+
 
 class AnalyticsViewSet(mixins.ListModelMixin, _Base):
     """Rows of metric x period x district x student group (approved values), for analysis
-    tools. Numerator and denominator are not stored yet: they join these rows when
-    readings keep them."""
+    tools, with a percent's numerator and denominator where the reading has them."""
 
     visible = visibility.published_readings
     serializer_class = serializers.AnalyticsSerializer
     filterset_class = filters.ReadingFilter
-    related = ("metric", "district", "student_group")
+    related = ("metric__plan", "district", "student_group")
     ordering = ("metric__plan_id", "metric__code", "period_start", "district__code",
                 "student_group__code", "pk")

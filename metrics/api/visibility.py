@@ -7,15 +7,20 @@
   every staff role reads every plan and metric), still approved values only: the API
   publishes figures, and a pending or returned value is nobody's figure yet.
 
-Published values pass through `published_readings` and `published_snapshots`. When
-the publication rule for small groups (suppression of small n, metrics.privacy) lands,
-it applies in those two functions, so every endpoint that shows a value gets it.
+Published values pass through `published_readings` and `published_snapshots`, and
+the publication rule for small groups (metrics.privacy, decided by the worker and stored:
+Reading.publication, MetricSnapshot.latest_publication / previous_publication) through
+`withheld`: without a staff token a figure is shown only when it is PUBLISHED; a
+suppressed or not yet decided one is served as null with `"suppressed": true`, its
+reason and footnote, and nothing that would give it away (its counts, qualifier, the
+source's words, a change or a status judged on it). A staff token sees the real value
+and the decision (`publication`), as the staff pages do.
 """
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 from ..access import can_read
-from ..models import Metric, MetricSnapshot, Reading
+from ..models import Metric, MetricSnapshot, Publication, Reading
 
 
 def sees_everything(user):
@@ -53,3 +58,19 @@ def published_readings(user):
 def published_snapshots(user):
     """The precomputed snapshots of the visible metrics (their approved values)."""
     return MetricSnapshot.objects.filter(metric__in=visible_metrics(user))
+
+
+def withheld(sees_all, publication):
+    """Whether a figure's value is kept from this caller: `sees_all` is
+    `sees_everything(user)`, worked out once per request."""
+    return not sees_all and publication != Publication.PUBLISHED
+
+
+def hidden_points(user):
+    """(metric id, period) of the county-wide figures a trend series may not show this
+    caller (suppressed or undecided): one query, usually of no rows."""
+    if sees_everything(user):
+        return set()
+    return set(published_readings(user).filter(
+        district__is_total=True, student_group__is_total=True,
+    ).exclude(publication=Publication.PUBLISHED).values_list("metric_id", "period"))

@@ -12,7 +12,15 @@ The rules, in order, per metric and period (one table of districts x student gro
 1. Primary: a figure whose students (`n`, the denominator; for a count metric the count
    itself) are fewer than the plan's threshold (`StrategicPlan.suppression_threshold`,
    11 unless the plan says otherwise) is suppressed. A figure
-   whose `n` is not known is suppressed too: privacy cannot be checked without it.
+   whose `n` is not known is suppressed too: privacy cannot be checked without it, with
+   one exception, the whole. The county-wide All-students figure without an `n` of its
+   own takes the sum of its districts' known All-students `n` (they lie within it:
+   `county_size`); when none is known (a rate without counts), or when it is a count that
+   totals no partition among the cells (it stands alone), it is not judged on its size
+   at all: it is the county, never a small group (every LACOE report figure is such a
+   figure: LACOE's counts are of workshops, schools and years as well as students). It is
+   then hidden only when rule 2 or 3 leaves no other choice, and chosen after every
+   other candidate. No other figure of unknown `n` is published.
 2. Complementary, over named partitions, each an equation `total = sum of parts`:
    the districts within the county total (for every student group); the race and
    ethnicity groups within All students (in every district and county-wide); each other
@@ -21,7 +29,9 @@ The rules, in order, per metric and period (one table of districts x student gro
    would let anyone recompute that part (or the parts a hidden total), the next-smallest
    published part is suppressed too (the total when no part is left). Likewise when the
    hidden parts of a published total add up to 0: each would be known to be 0.
-3. Audit: exact linear algebra (`algebra.exposed`) finds a hidden figure that the
+3. Audit: exact linear algebra (`algebra.exposed`; `algebra.Audit` keeps one integer
+   elimination up to date as figures are hidden, and falls back to `exposed` when its
+   numbers outgrow 64 bits) finds a hidden figure that the
    published ones still determine through several partitions together (a figure hidden
    in a row and a column can be recomputed from both), or that no figure being negative
    pins down (a hidden 0); the smallest published figure of its partitions is
@@ -49,12 +59,13 @@ export that the import reads (reports.render.spreadsheets, metrics.rowformat) st
 and is marked internal, so export -> import still round-trips.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from .algebra import exposed
+from .algebra import Audit, Overflow, Reference
 
 MARK = "*"
 STAFF_LABEL = "suppressed in public"
@@ -123,6 +134,22 @@ def footnote(reason, threshold):
                "privacy cannot be checked."
     return f"{MARK} Not published: with the figures shown it would reveal a group of " \
            f"fewer than {threshold} students."
+
+
+# The stored decisions (metrics.models.Publication) are the reasons' values and these two.
+PUBLISHED = "published"
+UNDECIDED = "undecided"
+
+
+def publication_footnote(publication, threshold):
+    """The footnote of a stored decision: "" when published; until the worker has decided,
+    the figure is not published either (fail closed)."""
+    if publication == PUBLISHED:
+        return ""
+    if publication == UNDECIDED:
+        return f"{MARK} Not published yet: the figure is new or changed, and the check that " \
+               "protects student privacy has not run on it yet."
+    return footnote(Reason(publication), threshold)
 
 
 def public_text(decision, text):
@@ -196,37 +223,77 @@ def partitions(table):
     return equations
 
 
+def county_size(table):
+    """The students behind the county-wide All-students figure of one table (the whole):
+    its own size, else the sum of the known sizes of the districts' All-students figures
+    (the districts lie within the county, so it has at least their students); None when
+    neither is known. The one copy of this rule (the report's chart reads its decisions)."""
+    whole = next((c for c in table if c.district_is_total and c.group_is_total), None)
+    if whole is None or whole.size is not None:
+        return None if whole is None else whole.size
+    known = [c.size for c in table
+             if c.group_is_total and not c.district_is_total and c.size is not None]
+    return sum(known) if known else None
+
+
 def _table(table, threshold):
     """{cell index: Reason} of the hidden cells of one table."""
-    reasons = {}
-    for index, cell in enumerate(table):
-        if cell.size is None:
-            reasons[index] = Reason.UNKNOWN_SIZE
-        elif cell.size < threshold:
-            reasons[index] = Reason.PRIMARY
-    if not reasons:
-        return reasons
+    try:
+        return _decide(table, threshold, Audit)
+    except Overflow:  # numbers too large for the fast audit: the exact one decides
+        return _decide(table, threshold, Reference)
+
+
+def _decide(table, threshold, audit_class):
     equations = partitions(table)
     member_of = defaultdict(list)
     for number, (total, parts) in enumerate(equations):
         for member in (total, *parts):
             member_of[member].append(number)
-    order = {i: (c.size, c.district, c.group) for i, c in enumerate(table)}
+    sizes = [c.size for c in table]
+    whole = next((i for i, c in enumerate(table)
+                  if c.district_is_total and c.group_is_total), None)
+    exempt = None  # the whole, when it is not judged on its size (see WHOLE below)
+    if whole is not None and table[whole].n is None:
+        if table[whole].is_count and not member_of[whole]:
+            exempt, sizes[whole] = whole, None
+        elif not table[whole].is_count:
+            sizes[whole] = county_size(table)
+            exempt = whole if sizes[whole] is None else None
+    reasons = {}
+    for index, size in enumerate(sizes):
+        if index == exempt:
+            continue
+        if size is None:
+            reasons[index] = Reason.UNKNOWN_SIZE
+        elif size < threshold:
+            reasons[index] = Reason.PRIMARY
+    if not reasons:
+        return reasons
+    # The exempt whole is chosen last (its students are not known, but it is the county).
+    order = {i: ((math.inf if i == exempt else sizes[i]), c.district, c.group)
+             for i, c in enumerate(table)}
+    zeros = {i for i in reasons if not sizes[i]}  # a size of 0, or not known
+    positive = [bool(s) or i == exempt for i, s in enumerate(sizes)]
+    state = None
 
     def hide(index):
         reasons[index] = Reason.COMPLEMENTARY
         queue.update(member_of[index])
+        if state is not None:
+            state.hide(index)
 
     queue = {n for i in reasons for n in member_of[i]}
     while True:
         while queue:  # rule 2, one equation at a time until stable
             total, parts = equations[min(queue)]
             queue.discard(min(queue))
-            pick = _complement(total, parts, reasons, table, order)
+            pick = _complement(total, parts, reasons, sizes, positive, order)
             if pick is not None:
                 hide(pick)
-        zeros = {i for i in reasons if not table[i].size}
-        found = exposed(equations, set(reasons), zeros)  # rule 3
+        if state is None:
+            state = audit_class(equations, len(table), set(reasons), zeros)
+        found = state.exposed()  # rule 3
         if not found:
             return reasons
         before = len(reasons)
@@ -242,7 +309,7 @@ def _table(table, threshold):
             hide(min(rest, key=order.__getitem__))
 
 
-def _complement(total, parts, reasons, table, order):
+def _complement(total, parts, reasons, sizes, positive, order):
     """The cell to hide so that this equation protects its hidden members, or None."""
     hidden_parts = [p for p in parts if p in reasons]
     hidden = len(hidden_parts) + (total in reasons)
@@ -253,8 +320,8 @@ def _complement(total, parts, reasons, table, order):
         if open_parts:
             return min(open_parts, key=order.__getitem__)
         return total if total not in reasons else None
-    if total not in reasons and not sum(table[p].size or 0 for p in hidden_parts):
-        positive = [p for p in open_parts if table[p].size]
-        if positive:
-            return min(positive, key=order.__getitem__)
+    if total not in reasons and not sum(sizes[p] or 0 for p in hidden_parts):
+        candidates = [p for p in open_parts if positive[p]]
+        if candidates:
+            return min(candidates, key=order.__getitem__)
     return None

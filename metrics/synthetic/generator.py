@@ -18,6 +18,7 @@ from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 from .. import aggregates, bulk
 from ..models import District, Frequency, Metric, Reading, Status, StudentGroup
+from . import equity
 from .design import (
     AREAS_PER_PILLAR,
     DEFAULT_SLUG,
@@ -74,6 +75,7 @@ def generate(
     seed=1,
     replace=False,
     rebuild=False,
+    equity_demo=False,
     log=None,
 ):
     """Create the synthetic plan `slug` and its readings; return a Result.
@@ -81,7 +83,8 @@ def generate(
     `districts` and `groups` count the slices of each metric *including* the
     county-wide "All districts" / "All students" rows, so 100 metrics x 80 x 15 x
     36 months is exactly 4.32 million readings. `empty_metrics` more metrics (by
-    default one per 25, at least one) get no reading at all.
+    default one per 25, at least one) get no reading at all. `equity_demo` adds the
+    demo's equity metric with its small groups (synthetic/equity.py), besides.
     """
     log = log or (lambda message: None)
     for label, number, low in (
@@ -139,6 +142,9 @@ def generate(
         log(f"loading readings: {metrics} metrics x {districts} districts x {groups} groups "
             f"x {months} months")
         count = _load_readings(made, periods, district_ids, group_ids, rng, log)
+        if equity_demo:
+            equity.add(plan, nodes["pillars"][1])  # "Equity and access"
+            count += len(equity.SLICES) * 2
     if connection.vendor == "postgresql":
         # Planner statistics after millions of new rows: without them the first
         # pages and rebuilds plan for an empty table.
@@ -146,7 +152,7 @@ def generate(
             cursor.execute(f"ANALYZE {connection.ops.quote_name(Reading._meta.db_table)}")
     if rebuild:
         log("rebuilding the aggregates")
-        aggregates.rebuild()
+        aggregates.rebuild_all()
     return Result(plan, len(made), count, time.perf_counter() - clock)
 
 

@@ -11,14 +11,20 @@ from .. import access, selectors
 from ..dashboard import metric_grid
 from ..forms import ReadingSliceForm
 from ..tables import HistoryTable, ReadingTable
+from . import public
+from .equity import equity_context
 
 READINGS_PER_PAGE = 50
 
 
 @require_safe
 @cached_page
-@access.staff_required
+@access.staff_or_public
 def metric_detail(request, plan, code):
+    """Staff see the metric's whole page; a signed-out visitor of a public plan its
+    public view (views/public.py)."""
+    if request.public_view:
+        return public.metric_page(request, plan, code)
     metric, snapshot = selectors.metric_page(plan, code)
     slice_form = ReadingSliceForm(request.GET or None, plan=metric.plan)
     district, group = slice_form.chosen()
@@ -40,4 +46,5 @@ def metric_detail(request, plan, code):
         if snapshot and snapshot.series else None,
         "state": selectors.aggregate_state(),
         "dashboard": metric_grid(metric, snapshot),
+        **equity_context(request, metric, public_view=False),
     })

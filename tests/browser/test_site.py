@@ -64,6 +64,36 @@ def test_crawl_reaches_the_plan_its_pillars_and_metrics(site_report):
     assert ("outsider", 403) in error_pages, "outsider: no page of a role was refused (403)"
 
 
+# What a public page never holds (issue 17): entry, approval and worklist links, evidence,
+# history, owners, pending or returned values.
+STAFF_ONLY = ("/enter/", "/target/", "/approvals/", "/worklists/", "/evidence/", "History",
+              "Owners", "Pending approval", "pending approval", "Returned:")
+
+
+def test_signed_out_the_public_plan_its_pillars_and_metrics_are_public_views(site_report):
+    """LACOE's plan is public (fixtures/lacoe/plan.yaml): signed out, the crawl opens its
+    overview, every pillar page and metric pages (so the checks below run on them), and
+    none of them shows anything staff-only."""
+    pages = {}
+    for page in site_report.of(ANONYMOUS):
+        if page.status == 200 and page.is_html:
+            pages.setdefault(page.view_name, []).append(page)
+    assert pages.get("pillars:plan"), "signed out: the public overview was not reached"
+    assert len(pages.get("pillars:pillar", [])) >= 5, "signed out: not every pillar page"
+    assert pages.get("metrics:metric"), "signed out: no public metric page was reached"
+    # A page whose HTML equals one already kept (bar its header) keeps no file of its own.
+    kept = {view: [page for page in pages[view] if page.html_file]
+            for view in ("pillars:plan", "pillars:pillar", "metrics:metric")}
+    assert all(kept.values()), f"signed out: no HTML kept of {kept}"
+    leaks = {
+        f"{marker!r} on a public page": [page.label]
+        for view_pages in kept.values() for page in view_pages
+        for marker in STAFF_ONLY if marker in page.html_file.read_text()
+    }
+    if leaks:
+        _fail("signed out: staff-only content on public pages", leaks, site_report)
+
+
 @pytest.mark.parametrize("user", USERS)
 def test_every_link_works(site_report, user):
     problems = defaultdict(list)

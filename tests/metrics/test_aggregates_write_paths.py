@@ -54,9 +54,9 @@ def follows(django_capture_on_commit_callbacks):
 
     @contextmanager
     def check(metric, *, full=False):
-        spied = aggregates if full else queue  # full: the task calls aggregates.rebuild()
+        # Both tasks rebuild through queue (rebuild_pending, rebuild_all).
         with (
-            mock.patch.object(spied, "rebuild", wraps=spied.rebuild) as spy,
+            mock.patch.object(queue, "rebuild", wraps=queue.rebuild) as spy,
             django_capture_on_commit_callbacks(execute=True),
         ):
             yield

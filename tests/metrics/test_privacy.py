@@ -9,6 +9,7 @@ from metrics.privacy import (
     Cell,
     Reason,
     change_shown,
+    county_size,
     partitions,
     public_text,
     suppress,
@@ -42,11 +43,11 @@ def districts_table(values, total=None, period=YEAR):
 
 
 def test_primary_a_count_below_the_threshold_is_suppressed_at_the_threshold_published():
-    decisions = suppress([cell("county", "all", 10), cell("county", "all", 11, metric="m2")],
+    decisions = suppress([cell("d1", "all", 10), cell("d1", "all", 11, metric="m2")],
                          threshold=11)
     assert [d.reason for d in decisions.values()] == [Reason.PRIMARY, None]
     # The plan's own threshold decides.
-    decisions = suppress([cell("county", "all", 10)], threshold=5)
+    decisions = suppress([cell("d1", "all", 10)], threshold=5)
     assert next(iter(decisions.values())).published
 
 
@@ -54,20 +55,55 @@ def test_primary_a_rate_is_judged_on_its_denominator_not_its_value():
     decisions = suppress([
         cell("county", "all", "4.5", n=200, count=False),
         cell("county", "all", "92.0", n=8, count=False, metric="m2"),
-        cell("county", "all", "50.0", count=False, metric="m3"),  # n not known
+        cell("d1", "all", "50.0", count=False, metric="m3"),  # n not known
     ], threshold=11)
     assert [d.reason for d in decisions.values()] == [
         None, Reason.PRIMARY, Reason.UNKNOWN_SIZE]
 
 
+def test_the_county_wide_all_students_figure_of_unknown_size_is_published():
+    """The whole (every LACOE report figure): a rate without counts, or a count that is
+    the total of no partition, is not judged on its size; a rate's n is the sum of its
+    districts' known n, and it is then judged like any other."""
+    alone = suppress([
+        cell("county", "all", "50.0", count=False),
+        cell("county", "all", 9, metric="m2"),  # LACOE: "9 Seals of Biliteracy"
+        cell("county", "hispanic", "40.0", count=False, metric="m3"),  # not the whole
+    ], threshold=11)
+    assert [d.reason for d in alone.values()] == [None, None, Reason.UNKNOWN_SIZE]
+    summed = [cell("county", "all", "50.0", count=False),
+              cell("d1", "all", "40.0", n=4, count=False),
+              cell("d2", "all", "60.0", n=5, count=False)]
+    assert county_size(summed) == 9
+    assert hidden(suppress(summed, threshold=11)) == {
+        ("county", "all"): Reason.PRIMARY, ("d1", "all"): Reason.PRIMARY,
+        ("d2", "all"): Reason.PRIMARY}
+    # A count with its districts is its own size: 10 students are 10 students.
+    counted = districts_table({"d1": 4, "d2": 6})
+    assert hidden(suppress(counted, threshold=11))[("county", "all")] == Reason.PRIMARY
+
+
+def test_the_whole_of_unknown_size_is_hidden_only_when_nothing_else_protects():
+    races = [cell("county", "all", "50.0", count=False),
+             cell("county", "asian", "40.0", n=5, count=False),
+             cell("county", "hispanic", "40.0", n=100, count=False),
+             cell("county", "white", "40.0", n=200, count=False)]
+    assert hidden(suppress(races, threshold=11)) == {
+        ("county", "asian"): Reason.PRIMARY, ("county", "hispanic"): Reason.COMPLEMENTARY}
+    # Its only district is of unknown size: publishing the county would publish it.
+    lone = [cell("county", "all", "50.0", count=False), cell("d1", "all", "40.0", count=False)]
+    assert hidden(suppress(lone, threshold=11)) == {
+        ("county", "all"): Reason.COMPLEMENTARY, ("d1", "all"): Reason.UNKNOWN_SIZE}
+
+
 def test_a_suppressed_figure_is_never_written_as_0_or_blank_and_has_a_footnote():
-    decisions = suppress([cell("county", "all", 0), cell("county", "all", 3, metric="m2")],
+    decisions = suppress([cell("d1", "all", 0), cell("d1", "all", 3, metric="m2")],
                          threshold=11)
     for decision in decisions.values():
         assert public_text(decision, "0") == MARK == "*"
         assert "Fewer than 11 students" in decision.footnote
         assert decision.staff_label == "suppressed in public"
-    published = suppress([cell("county", "all", 40)], threshold=11)
+    published = suppress([cell("d1", "all", 40)], threshold=11)
     (decision,) = published.values()
     assert (public_text(decision, "40"), decision.footnote, decision.staff_label) == ("40", "",
                                                                                       "")
@@ -75,20 +111,20 @@ def test_a_suppressed_figure_is_never_written_as_0_or_blank_and_has_a_footnote()
 
 def test_a_change_is_hidden_when_either_year_is_suppressed():
     decisions = suppress([
-        cell("county", "all", 40, period=PRIOR), cell("county", "all", 50),
-        cell("county", "all", 4, period=PRIOR, metric="m2"), cell("county", "all", 50,
+        cell("d1", "all", 40, period=PRIOR), cell("d1", "all", 50),
+        cell("d1", "all", 4, period=PRIOR, metric="m2"), cell("d1", "all", 50,
                                                                    metric="m2"),
-        cell("county", "all", 40, period=PRIOR, metric="m3"), cell("county", "all", 5,
+        cell("d1", "all", 40, period=PRIOR, metric="m3"), cell("d1", "all", 5,
                                                                     metric="m3"),
     ], threshold=11)
 
     def shown(metric):
-        return change_shown(decisions["m" if metric == 1 else f"m{metric}", YEAR, "county",
+        return change_shown(decisions["m" if metric == 1 else f"m{metric}", YEAR, "d1",
                                       "all"],
-                            decisions["m" if metric == 1 else f"m{metric}", PRIOR, "county",
+                            decisions["m" if metric == 1 else f"m{metric}", PRIOR, "d1",
                                       "all"])
     assert (shown(1), shown(2), shown(3)) == (True, False, False)
-    assert not change_shown(decisions["m", YEAR, "county", "all"], None)
+    assert not change_shown(decisions["m", YEAR, "d1", "all"], None)
 
 
 def test_complementary_districts_within_the_county_total_hide_the_next_smallest():

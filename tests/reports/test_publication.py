@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from docx import Document
 
-from metrics.privacy import Reason, footnote
+from metrics.privacy import Reason, footnote, publication_footnote
+from metrics.privacy.decide import decide
 from reports import services
 from reports.report import build_report
 
@@ -39,6 +40,7 @@ def plan(db):
     for name, numerator, denominator, value in DISTRICTS:
         ReadingFactory(metric=metric, district=DistrictFactory(name=name), value=Decimal(value),
                        numerator=numerator, denominator=denominator)
+    decide()  # what the worker does after the rebuild
     return plan
 
 
@@ -68,6 +70,7 @@ def test_the_chart_data_marks_suppressed_districts_and_never_holds_their_values(
 def test_districts_of_at_least_the_threshold_are_all_shown(plan):
     plan.suppression_threshold = 9
     plan.save()
+    decide()
     chart = _district_chart(plan)
     assert ("Tiny Unified", "77.78%") in chart.table_rows
     assert "*" not in dict(chart.table_rows).values() and chart.notes == []
@@ -103,3 +106,13 @@ def test_the_pdf_writes_the_mark_and_footnotes_and_no_suppressed_value(plan, tmp
     assert "Large Unified 50%" in text
     assert all(squash(note) in text for note in NOTES)
     _assert_clean(text)
+
+
+def test_a_district_not_decided_yet_is_not_published(plan):
+    """Fail closed: a figure approved since the worker's last pass is the mark."""
+    from metrics.models import Reading
+
+    Reading.objects.filter(district__name="Large Unified").update(publication="undecided")
+    chart = _district_chart(plan)
+    assert ("Large Unified", "*") in chart.table_rows
+    assert publication_footnote("undecided", 11) in chart.notes

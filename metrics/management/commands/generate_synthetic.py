@@ -45,6 +45,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild", action="store_true", help="Rebuild every aggregate at the end."
         )
+        parser.add_argument(
+            "--equity-demo", action="store_true",
+            help="Add the demo's equity metric: small districts and groups that show every "
+                 "suppression case and Dashboard colour (metrics/synthetic/equity.py).",
+        )
 
     def add_if_missing_argument(self, parser):
         parser.add_argument(
@@ -69,6 +74,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 replace=options["replace"],
                 rebuild=options["rebuild"],
+                equity_demo=options["equity_demo"],
                 log=self.stderr.write if options["verbosity"] > 1 else None,
             )
         except synthetic.SyntheticError as exc:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, pending, **options):
         start = time.perf_counter()
-        count = aggregates.rebuild_pending() if pending else aggregates.rebuild()
+        count = aggregates.rebuild_pending() if pending else aggregates.rebuild_all()
         self.stdout.write(
             f"Rebuilt the aggregates of {count} metrics in {time.perf_counter() - start:.2f} s."
         )

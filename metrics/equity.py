@@ -1,0 +1,318 @@
+"""The equity lens of a metric (issue 16): its figures by student group and by district.
+
+Selectors only: every figure comes from the precomputed snapshots (MetricSnapshot, one
+per metric x district x student group, rebuilt by Celery); nothing here aggregates
+readings. Each figure passes `shown`, the one place that decides how a page writes a
+figure the publication rule (metrics.privacy) has or has not published:
+
+- public pages (`public_view=True`): a figure not PUBLISHED is the mark "*" with its
+  footnote, and its value never reaches the page (nor a colour, a band or a sort key);
+  a change or a gap is written only when every figure it is made of is published
+  (privacy.change_shown);
+- staff pages: the real value with "suppressed in public" (privacy.STAFF_LABEL).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Exists, F, OuterRef, Q, When
+from django.utils.html import format_html
+
+from . import privacy
+from .dashboard import _a_year_apart as a_year_apart
+from .dashboard import change_needed, describe_needed, place
+from .models import MetricSnapshot, PendingRebuild, Publication
+from .units import format_change
+
+# What the mark of a figure the worker has not judged yet says (Publication.UNDECIDED):
+# public paths fail closed until it has (metrics.models.reading.Publication).
+UNDECIDED_NOTE = (f"{privacy.MARK} Not published yet: the privacy check of this figure "
+                  "has not run since it was approved.")
+BANDS = 5
+BAND_WORDS = ("Lowest fifth", "Second fifth", "Middle fifth", "Fourth fifth", "Highest fifth")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One figure as a page writes it. `text` is all the HTML may hold of it; `value`
+    is None whenever the page must not know it (absent, or hidden from the public)."""
+
+    value: Decimal | None
+    text: str
+    published: bool
+    label: str = ""  # STAFF_LABEL on a staff page when the public does not see it
+    note: str = ""  # the footnote of a "*" (public) or of the label (staff)
+
+    @property
+    def marked(self):
+        return self.text == privacy.MARK
+
+    def __str__(self):
+        return self.text
+
+    def __html__(self):  # {{ figure }} in a template writes its cell
+        return figure_html(self)
+
+
+NO_FIGURE = Shown(None, "—", published=False)
+
+
+def note_for(publication, threshold):
+    """The footnote of a figure the rule did not publish, in the rule's own words."""
+    if publication == Publication.UNDECIDED:
+        return UNDECIDED_NOTE
+    return privacy.footnote(privacy.Reason(publication), threshold)
+
+
+def shown(metric, value, qualifier, publication, *, public_view):
+    """How `value` (with its publication decision) is written on a public or staff page."""
+    if value is None:
+        return NO_FIGURE
+    published = publication == Publication.PUBLISHED
+    if published:
+        return Shown(value, metric.format(value, qualifier), True)
+    note = note_for(publication, metric.plan.suppression_threshold)
+    if public_view:
+        return Shown(None, privacy.MARK, False, note=note)
+    return Shown(value, metric.format(value, qualifier), False, privacy.STAFF_LABEL, note)
+
+
+def latest(snapshot, *, public_view):
+    return shown(snapshot.metric, snapshot.latest_value, snapshot.latest_qualifier,
+                 snapshot.latest_publication, public_view=public_view)
+
+
+def previous(snapshot, *, public_view):
+    return shown(snapshot.metric, snapshot.previous_value, "",
+                 snapshot.previous_publication, public_view=public_view)
+
+
+def difference(now, before, *, public_view):
+    """`now - before` in the metric's unit ("−3.1 pts"), or None when it may not be
+    written: a figure missing, or (public) one of them not published."""
+    if now.value is None or before.value is None:
+        return None
+    if public_view and not privacy.change_shown(now, before):
+        return None
+    return now.value - before.value
+
+
+def figures(snapshot, metric, *, public_view):
+    """(latest, previous, their change or None) of one snapshot as a page writes them."""
+    snapshot.metric = metric  # one metric object: its plan is read once
+    now = latest(snapshot, public_view=public_view)
+    before = previous(snapshot, public_view=public_view)
+    return now, before, difference(now, before, public_view=public_view)
+
+
+def change_text(metric, size):
+    return format_change(size, metric.unit) if size is not None else "—"
+
+
+def figure_html(figure):
+    """A figure's cell: its text, then the staff label, or the footnote for a screen
+    reader beside the public mark (the page lists the footnotes under the table)."""
+    if figure.label:
+        return format_html('{} <span class="badge">{}</span>', figure.text, figure.label)
+    if figure.marked:
+        return format_html('{}<span class="visually-hidden"> ({})</span>', figure.text,
+                           figure.note.removeprefix(privacy.MARK).strip())
+    return figure.text
+
+
+def footnotes(figures):
+    """The distinct footnotes of `figures`, in the order they first appear."""
+    return list(dict.fromkeys(f.note for f in figures if f.note))
+
+
+# --- By student group ---------------------------------------------------------------
+
+@dataclass
+class GroupRow:
+    group: object  # StudentGroup
+    latest: Shown
+    previous: Shown
+    period: str
+    change: str
+    gap: str  # to All students, latest year
+    gap_change: str  # how the gap moved since the previous year
+    is_total: bool = False
+    placement: object = None  # dashboard.Placement where the metric has a scale
+    needed: str = ""
+
+
+@dataclass
+class ByGroup:
+    rows: list  # All students first when it has a figure
+    notes: list = field(default_factory=list)
+
+
+def _placement(metric, snapshot, now, before):
+    """The Dashboard's five-by-five placement of one slice, from its shown figures only
+    (a hidden figure places nothing). Snapshots record no number of students, so the
+    Dashboard gives no colour (dashboard.place with n=None says so)."""
+    scale = metric.dashboard_scale
+    if scale is None or now.value is None:
+        return None, ""
+    prior = before.value if a_year_apart(snapshot) else None
+    needed = change_needed(scale, now.value)
+    return place(scale, now.value, prior, n=None), describe_needed(scale, needed, now.value)
+
+
+def by_group(metric, *, public_view):
+    """County-wide figures of every student group beside All students, with the gap to
+    All students and how it moved since the previous figure. One query."""
+    snapshots = list(
+        MetricSnapshot.objects.filter(metric=metric, district__is_total=True)
+        .select_related("student_group")
+        .order_by("-student_group__is_total", "student_group__name")
+    )
+    total = next((s for s in snapshots if s.student_group.is_total), None)
+    base_now, base_before, _ = (figures(total, metric, public_view=public_view) if total
+                                else (NO_FIGURE, NO_FIGURE, None))
+    rows, shown_figures = [], []
+    for snapshot in snapshots:
+        now, before, change = figures(snapshot, metric, public_view=public_view)
+        shown_figures += [now, before]
+        # A gap compares figures of the same period only.
+        gap_now = difference(now, base_now, public_view=public_view) if total and (
+            snapshot.latest_period == total.latest_period) else None
+        gap_before = difference(before, base_before, public_view=public_view) if total and (
+            snapshot.previous_period == total.previous_period) else None
+        row = GroupRow(
+            group=snapshot.student_group, latest=now, previous=before,
+            period=snapshot.latest_period,
+            change=change_text(metric, change),
+            gap="—" if snapshot is total else change_text(metric, gap_now),
+            gap_change="—" if snapshot is total or gap_now is None or gap_before is None
+            else change_text(metric, gap_now - gap_before),
+            is_total=snapshot is total,
+        )
+        row.placement, row.needed = _placement(metric, snapshot, now, before)
+        rows.append(row)
+    return ByGroup(rows, footnotes(shown_figures))
+
+
+# --- By district --------------------------------------------------------------------
+
+def district_rows(metric, *, public_view):
+    """All students in each district (not the county row), with sort keys a public page
+    may use: a hidden figure sorts as no figure, so the order reveals nothing of it."""
+    rows = MetricSnapshot.objects.filter(
+        metric=metric, student_group__is_total=True, district__is_total=False,
+    ).select_related("district")
+    if public_view:
+        published = Q(latest_publication=Publication.PUBLISHED)
+        both = published & Q(previous_publication=Publication.PUBLISHED)
+        return rows.annotate(
+            sort_latest=Case(When(published, then=F("latest_value")), default=None),
+            sort_change=Case(When(both, then=F("change")), default=None),
+        )
+    return rows.annotate(sort_latest=F("latest_value"), sort_change=F("change"))
+
+
+def county_row(metric):
+    """The county-wide All-students snapshot the by-district view stands beside."""
+    snapshot = (MetricSnapshot.objects.filter(metric=metric, is_county_wide=True)
+                .select_related("district").first())
+    if snapshot is not None:
+        snapshot.metric = metric
+    return snapshot
+
+
+# --- The heat map: district x student group -----------------------------------------
+
+@dataclass(frozen=True)
+class HeatCell:
+    figure: Shown
+    band: int | None  # 1..5, None for no colour (no figure, or hidden)
+    word: str  # the band in words: colour is never the only cue
+
+
+def bands(metric, values):
+    """A function from a value to (band 1..5, its words): the metric's Dashboard status
+    levels where it has a scale (CDE's cut points), else five equal parts of the range
+    of the values shown."""
+    scale = metric.dashboard_scale
+    if scale is not None:
+        levels = scale.status_levels
+        low_first = sorted(range(len(levels)), key=lambda i: (
+            levels[i].get("min") not in (None, ""), Decimal(str(levels[i].get("min") or 0))))
+        rank = {index: position + 1 for position, index in enumerate(low_first)}
+
+        def by_level(value):
+            placed = place(scale, value, None, n=None)
+            if placed.row is None:
+                return None, "outside the scale"
+            return rank[placed.row], placed.status
+        return by_level
+    shown_values = [v for v in values if v is not None]
+    low = min(shown_values, default=Decimal(0))
+    width = (max(shown_values, default=Decimal(0)) - low) / BANDS
+
+    def by_range(value):
+        band = BANDS if not width else min(BANDS, int((value - low) / width) + 1)
+        return band, BAND_WORDS[band - 1]
+    return by_range
+
+
+@dataclass
+class HeatMap:
+    groups: list
+    rows: list  # [(district, [HeatCell per group])]
+    notes: list
+    scaled: bool
+
+
+def heat_map(metric, districts, *, public_view):
+    """The matrix district x student group of `districts` (the county first when it is
+    among them), one query; cells without a snapshot say so."""
+    snapshots = list(
+        MetricSnapshot.objects.filter(metric=metric, district__in=[d.pk for d in districts])
+        .select_related("student_group")
+        .order_by("-student_group__is_total", "student_group__name")
+    )
+    groups, cells = {}, {}
+    for snapshot in snapshots:
+        snapshot.metric = metric
+        groups.setdefault(snapshot.student_group_id, snapshot.student_group)
+        cells[snapshot.district_id, snapshot.student_group_id] = latest(
+            snapshot, public_view=public_view)
+    band_of = bands(metric, [figure.value for figure in cells.values()
+                             if figure.published or not public_view])
+    rows = []
+    for district in districts:
+        row = []
+        for group_id in groups:
+            figure = cells.get((district.pk, group_id), NO_FIGURE)
+            if figure.value is None:
+                row.append(HeatCell(figure, None, "no figure" if figure is NO_FIGURE
+                                    else "not published"))
+            else:
+                row.append(HeatCell(figure, *band_of(figure.value)))
+        rows.append((district, row))
+    return HeatMap(list(groups.values()), rows, footnotes(cells.values()),
+                   metric.dashboard_scale is not None)
+
+
+# --- The pillar dashboard for one district or student group -------------------------
+
+def slice_rows(*, district_id=None, group_id=None):
+    """The pillar table's rows for one district and student group (All districts and All
+    students where not given): dashboard_rows' columns for any slice."""
+    return (
+        MetricSnapshot.objects.filter(
+            Q(district_id=district_id) if district_id else Q(district__is_total=True),
+            Q(student_group_id=group_id) if group_id else Q(student_group__is_total=True),
+        )
+        .select_related("metric__plan", "metric__pillar", "metric__priority_area",
+                        "metric__goal", "metric__program", "district", "student_group")
+        .annotate(is_pending=Exists(PendingRebuild.objects.filter(metric_id=OuterRef("metric_id"))))
+    )
+
+
+def chosen_id(value):
+    """A dimension id from a query parameter, or None for anything but a short run of
+    ASCII digits (no "٣", no "-1", no formula)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
