@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from . import equity, plausibility
+from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
@@ -26,15 +27,6 @@ def status_badge(status, label, *, period=None, final=False):
         '<span class="status status-{}"><span aria-hidden="true">{}</span> {}</span>',
         status, display(status).icon, status_word(status, label, period=period, final=final),
     )
-
-
-def latest_figure(record):
-    """A snapshot row's latest value as every page writes it, with "(computed from 3
-    districts)" beside a figure no one reported (aggregates/county.py)."""
-    value = record.metric.format(record.latest_value, record.latest_qualifier)
-    if not record.computed_label:
-        return format_html("{}", value)
-    return format_html('{} <span class="muted">({})</span>', value, record.computed_label)
 
 
 def row_status_badge(record):

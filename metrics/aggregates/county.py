@@ -20,7 +20,7 @@ Nothing else is computed (a decision of 2026-12-01):
 
 The snapshot keeps the number of districts its latest figure was computed from
 (`MetricSnapshot.computed_from_districts`; None when reported), and pages show "computed
-from N districts" beside the figure (`tables.latest_figure`). The computed figures are
+from N districts" beside the figure (`metrics.latest_figure`). The computed figures are
 rows of the rebuild's source (`approved_sql`), so the latest, previous and first values,
 the series and the status treat them as any other figure. A change of a district's
 slice of a percent rebuilds its all-districts slice too (`with_county_slices`). A district added to

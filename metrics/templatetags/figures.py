@@ -1,7 +1,7 @@
 from django import template
 
+from ..latest_figure import latest_figure as latest_figure_html
 from ..status import STATUS_DISPLAY, display, plan_life
-from ..tables import latest_figure as latest_figure_html
 from ..tables import row_status_badge, status_badge
 from ..units import format_change
 
