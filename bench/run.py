@@ -214,17 +214,19 @@ def bare_sql_statements(vendor):
 
 
 def bare_sql(connection, total_district, total_group):
-    """The rows a rebuild derives, computed by the database alone: the latest and
-    previous approved value per metric x district x group and the county-wide series."""
+    """The rows a rebuild derives, computed by the database alone: the latest, previous
+    and first approved value per metric x district x group (all-districts figures no
+    one reported computed from the districts') and the county-wide series."""
     latest, series = bare_sql_statements(connection.vendor)
 
     def run():
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET jit = off")  # as the rebuild does
-            cursor.execute(latest)
+            cursor.execute(latest, [total_district, total_district])
             rows = len(cursor.fetchall())
-            cursor.execute(series, [total_district, total_group])
+            cursor.execute(series, [total_district, total_district, total_district,
+                                    total_group])
             return rows, len(cursor.fetchall())
 
     return run

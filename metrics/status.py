@@ -115,6 +115,9 @@ class Judgement:
     expected: float | None = None
 
 
+NO_DATA_REASON = gettext_lazy("No approved value yet.")
+
+
 def judge_metric(metric, latest_value, latest_period, *, series=None):
     """Status of `metric` given its latest approved value and period.
 
@@ -144,7 +147,7 @@ def _judge(metric, latest_value, latest_period, series):
             "history, the exports and the report."
         ) % {"day": written_day(metric.retired_on), "why": metric.retired_reason})
     if latest_value is None:
-        return Judgement(Status.NO_DATA, _("No approved value yet."))
+        return Judgement(Status.NO_DATA, str(NO_DATA_REASON))
     if metric.target_value is not None and metric.target_period:
         return judge_target(metric, latest_value, latest_period)
     return judge_change(metric, latest_value, latest_period, series) or Judgement(

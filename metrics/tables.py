@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import equity, plausibility
+from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
@@ -130,7 +131,7 @@ class MetricSnapshotTable(BaseTable):
                            final=bool(record.metric.plan.closed_at))
 
     def render_latest_value(self, record):
-        return record.metric.format(record.latest_value, record.latest_qualifier)
+        return latest_figure(record)
 
     def value_latest_value(self, record):
         return plain_number(record.latest_value)

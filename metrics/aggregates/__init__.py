@@ -3,6 +3,11 @@
 - `rebuild.py`: the set-based rebuild, incremental (`rebuild(metric_ids)` for whole
   metrics, `rebuild(slices=[(metric, district, group)])` for the slices whose readings
   changed) or full (`rebuild()`), one code path; it queues nothing.
+- `county.py`: the all-districts percents no one reported, computed from the
+  districts' summed counts (counts and amounts are never summed), with
+  the number of districts (`MetricSnapshot.computed_from_districts`).
+- `slices.py`: the statuses of the district and student-group slices
+  (`slice_status.judge_slice`), judged again only when they moved.
 - `continued.py`: a continued metric's trend (`Metric.continues`): its series also
   holds the earlier plan's approved county-wide points, marked with that plan's years;
   a rebuild of a metric's county-wide row rebuilds the trends that continue it.

@@ -10,16 +10,20 @@ any twice gives the same rows. Nothing here queues anything: that is `queue.py`.
 On PostgreSQL one statement computes the snapshot rows of the scope (the staging
 result, a materialised CTE) and writes only what changed: an upsert whose update is
 skipped when nothing differs, and a delete of the rows whose slice has no approved
-value any more. SQLite replaces the scope's rows (delete, insert): same rows.
-County-wide rows (one per metric) are judged in Python by `judge_metric`, and roll-ups
-by `rollup_status`, once per language of the interface so that each reason reads in
-each (`_in_each_language`); the rest of a rebuild runs in English, whichever page's
-request ran it.
+value any more. SQLite replaces the scope's rows (delete, insert): same rows. The
+statement's source holds the approved readings and the all-districts figures no one
+reported, computed from the districts' (`county.py`): a district's slice brings its
+all-districts slice into scope. County-wide rows (one per metric) are judged in Python
+by `judge_metric`, the other slices by `slices.judge_slices` (only those that moved);
+roll-ups by `rollup_status`. County-wide and roll-up reasons are written once per
+language of the interface (`_in_each_language`); the rest of a rebuild runs in English,
+whichever page's request ran it.
 """
 
 import json
 import time
 from collections import defaultdict
+from decimal import Decimal
 from functools import partial
 from operator import attrgetter, itemgetter
 
@@ -38,6 +42,7 @@ from ..models import (
     MetricSnapshot,
     PendingRebuild,
     PendingSlice,
+    Publication,
     Reading,
     ReadingState,
     Rollup,
@@ -45,9 +50,19 @@ from ..models import (
 )
 from ..selectors import county_wide_readings
 from ..status import is_overdue, judge_metric, next_due_on, rollup_status
-from ..units import plain_number
+from ..units import Unit, plain_number
 from .continued import continuation_links, continuing_metrics, earlier_metrics, with_earlier_points
-from .sql import FRESH_SQL, KEY, SERIES_SQL, SLICE_COLUMNS, SQLITE_SQL, UPSERT_SQL
+from .county import approved_sql, scope_sql, with_county_slices
+from .slices import judge_slices
+from .sql import (
+    FRESH_SQL,
+    KEY,
+    SERIES_SQL,
+    SLICE_COLUMNS,
+    SQLITE_SERIES_SQL,
+    SQLITE_SQL,
+    UPSERT_SQL,
+)
 
 # More changed slices of one metric than this in one rebuild: rebuild the whole metric
 # (one range scan beats thousands of single-slice lookups).
@@ -73,6 +88,8 @@ def rebuild(metric_ids=None, slices=None):
     wanted = {s for s in wanted if s[0] not in ids}
     with transaction.atomic(), translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
         district, group = District.objects.total(), StudentGroup.objects.total()
+        # A district's figures make its all-districts figure where no one reported one.
+        wanted = {s for s in with_county_slices(wanted, district.pk) if s[0] not in ids}
         links = continuation_links()
         metrics = Metric.objects.select_related("plan")
         if not full:
@@ -89,7 +106,9 @@ def rebuild(metric_ids=None, slices=None):
             wanted = sorted(s for s in wanted if s[0] in metrics)
             scope = (ids, wanted)
             judged = {pk for pk in judged if pk in metrics}
-        _rebuild_slices(scope, district.pk, group.pk)
+        percents = {pk for pk, m in metrics.items() if m.unit == Unit.PERCENT}
+        _rebuild_slices(scope, district.pk, group.pk, percents)
+        judge_slices(scope, metrics, district.pk, group.pk)
         moved = _judge_county_wide({pk: metrics[pk] for pk in judged}, district, group, full,
                                    links)
         if full:
@@ -140,28 +159,12 @@ def _slices_q(wanted):
     return q
 
 
-def _scope_sql(scope, alias=""):
-    """`AND (...)` limiting rows to the scope, and its parameters ('' for everything)."""
-    if scope is None:
-        return "", []
-    ids, wanted = scope
-    parts, params = [], []
-    if ids:
-        parts.append(f"{alias}metric_id IN ({', '.join(['%s'] * len(ids))})")
-        params.extend(ids)
-    for slice_ in wanted:
-        parts.append(
-            f"({alias}metric_id = %s AND {alias}district_id = %s "
-            f"AND {alias}student_group_id = %s)"
-        )
-        params.extend(slice_)
-    return (f"AND ({' OR '.join(parts)})" if parts else "AND 1 = 0"), params
-
-
-def _rebuild_slices(scope, district_id, group_id):
-    """The reading-derived columns of every snapshot row in scope."""
-    where, params = _scope_sql(scope)
-    snapshot, reading = MetricSnapshot._meta.db_table, Reading._meta.db_table
+def _rebuild_slices(scope, district_id, group_id, percents):
+    """The reading-derived columns of every snapshot row in scope (`percents`: the ids
+    of its percent metrics, the only ones computed: county.py)."""
+    approved, params = approved_sql(scope, district_id, percents)
+    where, where_params = scope_sql(scope)
+    snapshot = MetricSnapshot._meta.db_table
     columns = ", ".join(SLICE_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -170,23 +173,24 @@ def _rebuild_slices(scope, district_id, group_id):
                 # saves; the staging result and the comparison fit in memory.
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-            snapshot_where, snapshot_params = _scope_sql(scope, "s.")
+            snapshot_where, snapshot_params = scope_sql(scope, "s.")
             sql = UPSERT_SQL.format(
-                fresh=FRESH_SQL.format(reading=reading, where=where),
+                fresh=FRESH_SQL.format(approved=approved),
                 snapshot=snapshot, key=", ".join(KEY), columns=columns,
                 assign=", ".join(f"{c} = EXCLUDED.{c}" for c in SLICE_COLUMNS),
                 old=", ".join(f"{snapshot}.{c}" for c in SLICE_COLUMNS),
                 new=", ".join(f"EXCLUDED.{c}" for c in SLICE_COLUMNS),
                 old_s=", ".join(f"s.{c}" for c in SLICE_COLUMNS),
                 new_f=", ".join(f"f.{c}" for c in SLICE_COLUMNS),
-                snapshot_where=snapshot_where,
+                snapshot_where=snapshot_where, undecided=f"'{Publication.UNDECIDED}'",
             )
             cursor.execute(sql, [district_id, group_id, *params, *snapshot_params])
         else:
-            cursor.execute(f"DELETE FROM {snapshot} WHERE TRUE {where}", params)  # noqa: S608
+            cursor.execute(f"DELETE FROM {snapshot} WHERE TRUE {where}",  # noqa: S608
+                           where_params)
             cursor.execute(
                 SQLITE_SQL.format(snapshot=snapshot, key=", ".join(KEY), columns=columns,
-                                  reading=reading, where=where),
+                                  approved=approved),
                 [district_id, group_id, *params],
             )
 
@@ -269,28 +273,28 @@ def _county_wide(ids):
 
 
 def _county_wide_series(ids, district, group):
-    """Approved county-wide values per metric, oldest first: what a trend chart draws."""
-    if connection.vendor == "postgresql":
-        where, params = ("", []) if ids is None else (
-            f"AND metric_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                SERIES_SQL.format(reading=Reading._meta.db_table, where=where),
-                [district.pk, group.pk, *params],
-            )
+    """Approved county-wide values per metric, oldest first: what a trend chart draws
+    (computed figures included: county.py)."""
+    approved, params = approved_sql(None if ids is None else (list(ids), []), district.pk)
+    params = [*params, district.pk, group.pk]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(SERIES_SQL.format(approved=approved), params)
             return {
                 pk: (json.loads(rows) if isinstance(rows, str) else rows)
                 for pk, rows in cursor.fetchall()
             }
-    series = defaultdict(list)
-    for metric_id, period, value in (
-        _county_wide(ids).filter(approved_value__isnull=False)
-        .order_by("metric_id", "period_end", "period_start")
-        .values_list("metric_id", "period", "approved_value")
-    ):
-        series[metric_id].append([period, plain_number(value)])
-    return series
+        cursor.execute(SQLITE_SERIES_SQL.format(approved=approved), params)
+        series = defaultdict(list)
+        for metric_id, period, value in cursor.fetchall():
+            series[metric_id].append([period, plain_number(_decimal(value))])
+        return series
+
+
+def _decimal(value):
+    """A value SQLite hands back raw (an int or a float) as the ORM would read it."""
+    field = Reading._meta.get_field("approved_value")
+    return field.to_python(value).quantize(Decimal(1).scaleb(-field.decimal_places))
 
 
 def _county_wide_pending(ids):

@@ -22,7 +22,7 @@ def copy_english(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0020_publication'),
+        ('metrics', '0021_county_computed'),
     ]
 
     operations = [

@@ -55,6 +55,19 @@ class MetricSnapshot(models.Model):
         max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
         db_default=Publication.UNDECIDED,
     )
+    # The slice's own first approved value: its baseline when a district's or a group's
+    # slice is judged (metrics.slice_status.judge_slice); the metric's baseline is the
+    # county's figure.
+    first_period = models.CharField(max_length=20, blank=True, default="", db_default="")
+    first_value = _decimal()
+    # A digest of what judged this row's status (its values and its metric's rules:
+    # aggregates/slices.py), so that a full rebuild judges again only what moved.
+    judged_key = models.CharField(max_length=32, blank=True, default="", db_default="")
+    # On an all-districts row whose latest value no one reported: the number of districts
+    # it was computed from (a percent only, as their summed numerators over their summed
+    # denominators; counts are never summed: metrics/aggregates/county.py); None when
+    # the value was reported. Never public: it has no reading to be decided on.
+    computed_from_districts = models.PositiveIntegerField(null=True, blank=True)
     # When this slice last received an approved value: the newest approval time (a
     # reading's save time when it has none; loading.publication_time dates published
     # figures) of its own approved readings, kept by the rebuild so that the pages'
@@ -73,7 +86,8 @@ class MetricSnapshot(models.Model):
     # share expected by the latest period; status compares the two.
     progress = models.FloatField(null=True, blank=True)
     expected = models.FloatField(null=True, blank=True)
-    # Judged on county-wide rows; "" on district and student-group slices.
+    # Every slice is judged: the county-wide row by judge_metric, the others by
+    # judge_slice (against their own first value); roll-ups count county-wide rows only.
     status = models.CharField(max_length=20, choices=Status.choices, blank=True,
                               default=Status.NO_DATA)
     status_reason = models.TextField(blank=True)
@@ -103,6 +117,14 @@ class MetricSnapshot(models.Model):
         """The years of the earlier plans whose readings the trend shows, oldest first:
         ["2022-25"] for a metric that continues one of the 2022-25 plan; [] otherwise."""
         return sorted({point[2] for point in self.series if len(point) > 2})
+
+    @property
+    def computed_label(self):
+        """"computed from 3 districts" on a figure no one reported, else ""."""
+        n = self.computed_from_districts
+        if n is None:
+            return ""
+        return f"computed from {n} district{'' if n == 1 else 's'}"
 
     @property
     def returned_label(self):

@@ -1,5 +1,6 @@
 from django import template
 
+from ..latest_figure import latest_figure as latest_figure_html
 from ..status import STATUS_DISPLAY, count_words, plan_life
 from ..tables import row_status_badge, status_badge
 from ..units import format_change
@@ -11,6 +12,13 @@ register = template.Library()
 def figure(metric, value, qualifier=""):
     """A value of `metric` written as the report writes it: "over 9,018", "$2.5 million"."""
     return metric.format(value, qualifier)
+
+
+@register.simple_tag
+def latest_figure(row):
+    """A snapshot row's latest value, marked "computed from N districts" when no one
+    reported it: the one place pages write a snapshot's value."""
+    return latest_figure_html(row)
 
 
 @register.simple_tag

@@ -2,7 +2,9 @@
 
 Random readings are added, corrected, approved, returned, left pending or deleted on
 random slices (county-wide, by district, by group) of random metrics (one continuing
-another: its trend shows the other's readings), and targets move;
+another: its trend shows the other's readings), percents with or without their counts,
+and targets move; so all-districts figures are computed from the districts' where no one
+reported one (aggregates/county.py) and every slice is judged (aggregates/slices.py);
 after each change the rebuild a write asks for runs (the slice, or the whole metric for a
 target). The aggregates then must equal what a full rebuild gives, on SQLite and on
 PostgreSQL (run the suite with DATABASE_URL pointing at PostgreSQL). The number of examples
@@ -44,6 +46,9 @@ def world(db):
     districts = [District.objects.total(),
                  District.objects.create(code="pd1", name="District one"),
                  District.objects.create(code="pd2", name="District two")]
+    # The plans report for both districts: their figures make the all-districts ones.
+    for district in districts[1:]:
+        district.plans.add(goal.priority_area.pillar.plan)
     groups = [StudentGroup.objects.total(),
               StudentGroup.objects.create(code="pg1", name="Group one")]
     metrics = [
@@ -64,6 +69,10 @@ def world(db):
             ReadingFactory(metric=metric, period=period, value=value)
         ReadingFactory(metric=metric, period="2023-24", value=20, district=districts[1])
     ReadingFactory(metric=metrics[3], period="2025-26", value=65)
+    for metric in metrics[1:3]:  # counts of both districts, no county figure: a sum
+        for district in districts[1:]:
+            ReadingFactory(metric=metric, period="2021-22", value=7, district=district)
+    later.plan.districts.add(*districts[1:])
     aggregates.rebuild()
     return {"metrics": metrics, "districts": districts, "groups": groups}
 
@@ -85,13 +94,15 @@ change = st.tuples(
     st.integers(0, 2),  # district (0: all districts)
     st.integers(0, 1),  # group (0: all students)
     st.sampled_from(PERIODS),
-    st.integers(0, 100),  # value
+    st.integers(0, 100),  # value (a percent's numerator, when it has counts)
+    st.sampled_from([None, 100, 200]),  # a percent's denominator (None: no counts)
 )
 
 
-def apply(world, kind, m, d, g, period, value):
+def apply(world, kind, m, d, g, period, value, denominator):
     """Make one change; return the rebuild a write would ask for (ids, kwargs)."""
     metric = world["metrics"][m]
+    counts = denominator is not None and metric.unit == "percent"
     district, group = world["districts"][d], world["groups"][g]
     if kind == "target":
         metric.target_value = Decimal(value)
@@ -106,6 +117,10 @@ def apply(world, kind, m, d, g, period, value):
         reading = reading or Reading(metric=metric, district=district, student_group=group,
                                      period=period)
         reading.value = Decimal(value)
+        reading.numerator = reading.denominator = None
+        if counts:  # the value the counts make (units.counts_value)
+            reading.numerator, reading.denominator = value, denominator
+            reading.value = (Decimal(100 * value) / denominator).quantize(Decimal("0.0001"))
         if kind == "approve":
             reading.state = ReadingState.APPROVED
             reading.approved_value = reading.value
