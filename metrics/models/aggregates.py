@@ -8,6 +8,7 @@ the new ones, never half of each.
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
@@ -124,7 +125,8 @@ class MetricSnapshot(models.Model):
         n = self.computed_from_districts
         if n is None:
             return ""
-        return f"computed from {n} district{'' if n == 1 else 's'}"
+        return ngettext("computed from %(count)d district", "computed from %(count)d districts",
+                        n) % {"count": n}
 
     @property
     def returned_label(self):
