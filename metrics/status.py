@@ -51,7 +51,9 @@ class Status(models.TextChoices):
     OFF_TRACK = "off_track", gettext_lazy("Off track")
     IMPROVED = "improved", gettext_lazy("Improved")
     MAINTAINED = "maintained", gettext_lazy("Maintained")
-    DECLINED = "declined", gettext_lazy("Declined")
+    # "Declined" is the Dashboard's word for a figure that went down too (metrics/dashboard.py,
+    # "Disminuyó"); a status that declined got worse: its own context ("Empeoró").
+    DECLINED = "declined", pgettext_lazy("metric status", "Declined")
     BASELINE = "baseline", gettext_lazy("Baseline")
     NO_TARGET = "no_target", gettext_lazy("No target")
     NO_DATA = "no_data", gettext_lazy("No data")

@@ -249,8 +249,8 @@ def _chart_title(plot, title):
 
 def _bar_chart(slide, chart, left, top, width, height):
     data = CategoryChartData()
-    data.categories = [row[0] for row in chart.table_rows]
-    data.add_series(_("Metrics"), [int(row[1]) for row in chart.table_rows])
+    data.categories = [str(row[0]) for row in chart.table_rows]  # lazy words as text
+    data.add_series(str(_("Metrics")), [int(row[1]) for row in chart.table_rows])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     _describe(frame, chart)
     plot = frame.chart
@@ -271,8 +271,8 @@ def _bar_chart(slide, chart, left, top, width, height):
 
 def _line_chart(slide, chart, left, top, width, height):
     data = CategoryChartData()
-    data.categories = [period for period, _value in chart.values]
-    data.add_series(chart.table_head[1], [value for _period, value in chart.values])
+    data.categories = [str(period) for period, _value in chart.values]
+    data.add_series(str(chart.table_head[1]), [value for _period, value in chart.values])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, left, top, width, height, data)
     _describe(frame, chart)
     plot = frame.chart

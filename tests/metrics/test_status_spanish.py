@@ -145,10 +145,10 @@ def test_change_baseline_context_and_retired_reasons_in_spanish():
 @pytest.mark.django_db
 def test_status_words_and_days_follow_the_language():
     with translation.override("es"):
-        assert display(Status.ON_TRACK).word == "En camino"
+        assert display(Status.ON_TRACK).word == "En buen camino"
         assert display(Status.DECLINED, final=True).word == "Empeoró (definitivo)"
         assert display("nonsense").word == "Desconocido"
-        assert str(Status.OFF_TRACK.label) == "Fuera de camino"
+        assert str(Status.OFF_TRACK.label) == "Fuera de rumbo"
         assert written_day(datetime.date(2026, 12, 1)) == "1 de diciembre de 2026"
         plan = MetricFactory().plan
         assert plan_life(plan, today=datetime.date(2026, 12, 1)).message.startswith(

@@ -125,7 +125,7 @@ def test_status_words_counts_and_plan_life_in_spanish():
     assert change_summary(counts) == "1 improved, 0 maintained, 2 declined, 100 baseline"
     with translation.override("es"):
         assert change_summary(counts) == (
-            "mejoró: 1, se mantuvo: 0, empeoró: 2, línea de base: 100")
+            "1 mejoró, 0 se mantuvieron, 2 empeoraron, 100 en línea de base")
         assert display(Status.OFF_TRACK, final=True).word == "Fuera de rumbo (definitivo)"
         assert Status.NO_DATA.label == "Sin datos"
 
