@@ -26,6 +26,8 @@ INPUTS = ("latest_value", "latest_period", "previous_value", "previous_period",
 JUDGED_SQL = """
 UPDATE {table} AS s
 SET status = v.status, status_reason = v.status_reason,
+    -- the English version too: pages read status_reason_en (metrics/translation.py)
+    status_reason_en = v.status_reason,
     progress = CAST(v.progress AS double precision),
     expected = CAST(v.expected AS double precision), judged_key = v.judged_key
 FROM (VALUES {rows}) AS v (id, status, status_reason, progress, expected, judged_key)
