@@ -56,6 +56,12 @@ class MetricSnapshot(models.Model):
         max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
         db_default=Publication.UNDECIDED,
     )
+    # How many students the latest and previous values count (the reading's
+    # denominator for a percent, the count itself for a count metric; None when the
+    # reading says nothing of it), copied by the worker so that pages can apply the
+    # Dashboard's minimum n for a colour (dashboard.place) without reading readings.
+    latest_n = models.PositiveBigIntegerField(null=True, blank=True)
+    previous_n = models.PositiveBigIntegerField(null=True, blank=True)
     # The slice's own first approved value: its baseline when a district's or a group's
     # slice is judged (metrics.slice_status.judge_slice); the metric's baseline is the
     # county's figure.
