@@ -14,6 +14,7 @@ figure the publication rule (metrics.privacy) has or has not published:
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils.html import format_html
@@ -149,6 +150,20 @@ class GroupRow:
 class ByGroup:
     rows: list  # All students first when it has a figure
     notes: list = field(default_factory=list)
+    district: object = None  # the one district shown, None for the county
+
+
+def view_url(metric, *, district_id=None, group_id=None):
+    """The metric page's "By student group" view of one district (None: the county),
+    with the readings of one student group: what the by-district table, the heat map and
+    the pillar table filtered to a slice link to. Ids, the parameters the pillar filter
+    and the metric page's readings slice read; `metric.plan` is loaded."""
+    query = {"view": "groups"}
+    if district_id:
+        query["district"] = district_id
+    if group_id:
+        query["student_group"] = group_id
+    return f"{metric.get_absolute_url()}?{urlencode(query)}#equity-heading"
 
 
 def _placement(metric, snapshot, now, before):
@@ -163,11 +178,14 @@ def _placement(metric, snapshot, now, before):
     return place(scale, now.value, prior, n=None), describe_needed(scale, needed, now.value)
 
 
-def by_group(metric, *, public_view):
-    """County-wide figures of every student group beside All students, with the gap to
-    All students and how it moved since the previous figure. One query."""
+def by_group(metric, *, public_view, district=None):
+    """The figures of every student group beside All students, county-wide or within
+    one `district` (its own All students then the reference), with the gap to All
+    students and how it moved since the previous figure. One query, whatever the number
+    of groups; what is published is the snapshot's decision (latest_publication)."""
+    where = Q(district=district) if district is not None else Q(district__is_total=True)
     snapshots = list(
-        MetricSnapshot.objects.filter(metric=metric, district__is_total=True)
+        MetricSnapshot.objects.filter(where, metric=metric)
         .select_related("student_group")
         .order_by("-student_group__is_total", "student_group__name")
     )
@@ -194,7 +212,7 @@ def by_group(metric, *, public_view):
         )
         row.placement, row.needed = _placement(metric, snapshot, now, before)
         rows.append(row)
-    return ByGroup(rows, footnotes(shown_figures))
+    return ByGroup(rows, footnotes(shown_figures), district)
 
 
 # --- By district --------------------------------------------------------------------

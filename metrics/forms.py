@@ -4,12 +4,18 @@ Every rule comes from the model (metric.validate_value / validate_period), so a
 form says exactly what the import and the admin say, next to the field.
 """
 
+from functools import reduce
+from operator import or_
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .equity import chosen_id
 from .evidence import validate_evidence
 from .models import District, Metric, Reading, StudentGroup
 from .periods import PERIOD_FORMATS_HELP
@@ -335,10 +341,40 @@ class ApprovalBatchForm(forms.Form):
         return cleaned
 
 
+class DistrictChoiceField(forms.ModelChoiceField):
+    """A district a query names by its id (what our links and filters write) or its code
+    (a URL a person types: ?district=inglewood-unified), in one query. Anything else
+    (a long number, a NUL byte, markup) is an invalid choice without reaching the
+    database, where PostgreSQL would refuse a NUL byte with an error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.found = {}  # what each value named: the select shows it chosen
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        pk = chosen_id(text)
+        names = [Q(pk=pk)] if pk is not None else []
+        if len(text) <= District._meta.get_field("code").max_length and slug_re.match(text):
+            names.append(Q(code=text))
+        # A code wins over an id that happens to be written the same way.
+        found = sorted(self.queryset.filter(reduce(or_, names)),
+                       key=lambda district: district.code != text) if names else []
+        if not found:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        self.found[value] = found[0]
+        return found[0]
+
+    def bound_data(self, data, initial):
+        return self.found.get(data, data)
+
+
 class ReadingSliceForm(forms.Form):
     """Which district and student group's readings a metric page lists: the plan's own."""
 
-    district = forms.ModelChoiceField(
+    district = DistrictChoiceField(
         label=gettext_lazy("District"), queryset=District.objects.none(), required=False,
         empty_label=ALL_DISTRICTS,
     )
@@ -356,6 +392,27 @@ class ReadingSliceForm(forms.Form):
         """The district and student group chosen (None: the whole), valid ones only."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return data.get("district"), data.get("student_group")
+
+
+class EquityDistrictForm(forms.Form):
+    """Which district the metric page's "By student group" view shows: `?district=`, the
+    parameter the readings slice and the pillar filter read too, so the three agree. An
+    unknown district says so and leaves the county view."""
+
+    district = DistrictChoiceField(
+        label=gettext_lazy("District"), queryset=District.objects.none(), required=False,
+        empty_label=ALL_DISTRICTS, error_messages={"invalid_choice": gettext_lazy(
+            "This plan has no such district: the figures below are for all districts "
+            "(county-wide).")},
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, auto_id="equity-%s", **kwargs)  # beside the readings form
+        self.fields["district"].queryset = District.objects.own(plan).order_by("name")
+
+    def chosen(self):
+        """The district chosen, None for the county (or a district not found)."""
+        return self.cleaned_data.get("district") if self.is_bound and self.is_valid() else None
 
 
 class ReadingLinkForm(ReadingSliceForm):

@@ -87,7 +87,7 @@ class MetricSnapshotTable(BaseTable):
     """A pillar's metrics with their county-wide state, sortable and exportable."""
 
     name = tables.Column(accessor="metric__name", verbose_name=_("Metric"),
-                         linkify=lambda record: record.metric.get_absolute_url())
+                         linkify=lambda table, record: table.metric_url(record.metric))
     code = tables.Column(accessor="metric__code", verbose_name=_("Code"))
     priority_area = tables.Column(accessor="metric__priority_area__name",
                                   verbose_name=_("Priority area"), default="—")
@@ -116,6 +116,16 @@ class MetricSnapshotTable(BaseTable):
         exclude = ("id",)
         order_by = ("priority_area", "name")
         empty_text = _("No metric matches these filters.")
+
+    slice_ids = ()  # (district id, group id) on a pillar page for one slice (issue 16)
+
+    def metric_url(self, metric):
+        """The metric's page; for one district or student group, that page's by-group
+        view of the same slice, so the two pages show the same figures."""
+        if any(self.slice_ids):
+            district_id, group_id = self.slice_ids
+            return equity.view_url(metric, district_id=district_id, group_id=group_id)
+        return metric.get_absolute_url()
 
     def render_status(self, record):
         if not record.status:  # a district or group slice not judged (yet)
@@ -387,7 +397,10 @@ class DistrictTable(BaseTable):
     on a public page treat a hidden figure as none. Its own parameters (`by-district-`)
     beside the readings table's on the metric page."""
 
-    district = tables.Column(accessor="district__name", verbose_name=_("District"))
+    # Each district's name opens its by-group view (equity.view_url).
+    district = tables.Column(accessor="district__name", verbose_name=_("District"),
+                             linkify=lambda table, record: equity.view_url(
+                                 table.metric, district_id=record.district_id))
     latest = tables.Column(accessor="sort_latest", verbose_name=_("Latest"), empty_values=(),
                            order_by=("sort_latest", "district__name"),
                            attrs={"td": {"class": "num"}})

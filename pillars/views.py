@@ -233,6 +233,7 @@ class PillarDashboard(ExportMixin, SingleTableMixin, FilterView):
         # One district's or student group's rows when the filter asks (issue 16).
         district, group = (equity.chosen_id(self.request.GET.get(name))
                            for name in ("district", "student_group"))
+        self.slice_ids = (district, group)
         rows = (equity.slice_rows(district_id=district, group_id=group) if district or group
                 else metric_selectors.dashboard_rows())
         return rows.filter(metric__pillar=self.pillar)
@@ -240,6 +241,7 @@ class PillarDashboard(ExportMixin, SingleTableMixin, FilterView):
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         table._plans = {self.pillar.plan_id: self.pillar.plan}  # its end is read once
+        table.slice_ids = self.slice_ids  # rows link to the metric page's same slice
         return table
 
     def get_filterset_kwargs(self, filterset_class):

@@ -449,7 +449,10 @@ def test_pillar_filters_and_metric_page_take_any_query(as_role, world, fuzz_case
     names = data.draw(st.lists(st.sampled_from(PILLAR_FILTERS), max_size=4, unique=True))
     query = {name: data.draw(st.one_of(hostile_text, hostile_id([1])), label=name)
              for name in names}
-    slice_query = {"district": data.draw(hostile_id([world["district"].pk])),
+    # `district` by id or code: the readings slice and the by-group view read it.
+    slice_query = {"district": data.draw(st.one_of(
+                       hostile_id([world["district"].pk]), hostile_text,
+                       st.just(world["district"].code))),
                    "student_group": data.draw(hostile_id([world["group"].pk])),
                    "page": data.draw(hostile_id([1, 2])), "sort": data.draw(hostile_text),
                    # the equity views (metrics/views/equity.py) and the by-district table's own

@@ -1,5 +1,6 @@
 from django import template
 
+from ..equity import view_url
 from ..latest_figure import latest_figure as latest_figure_html
 from ..status import STATUS_DISPLAY, count_words, plan_life
 from ..tables import row_status_badge, status_badge
@@ -60,3 +61,10 @@ def status_summary(counts):
     order = list(STATUS_DISPLAY)
     codes = sorted(counts, key=lambda code: order.index(code) if code in order else len(order))
     return count_words({code: counts[code] for code in codes if counts[code]})
+
+
+@register.simple_tag
+def by_group_url(metric, district):
+    """The metric page's "By student group" view of `district` (the county's for the
+    county-wide row)."""
+    return view_url(metric, district_id=None if district.is_total else district.pk)
