@@ -94,3 +94,31 @@ def test_by_group_and_by_district_views_pass_axe_and_the_nu_checker(chromium, de
         assert not result.console and not result.csp, (result.label, result.console, result.csp)
         assert not result.vnu, (result.label, result.vnu)
     assert "heat-cell heat-" in (tmp_path / results[1].html_file.name).read_text()
+
+
+def test_one_districts_groups_pass_axe_and_the_nu_checker(chromium, demo, tmp_path):
+    """The by-group view within one district (?district=), reached through its select,
+    with the district's suppressed groups (primary and complementary) labelled."""
+    base, metric = demo
+    north = metric.plan.districts.get(code="synthetic-equity-north")
+    session = Session(chromium, base, "leadership", tmp_path, Measured())
+    try:
+        session.sign_in("boss")
+        page = session.page
+        page.goto(f"{base}{metric.get_absolute_url()}?view=groups")
+        page.locator("#equity-district").select_option(str(north.pk))  # its own id
+        page.get_by_role("button", name="Show the student groups").click()
+        page.wait_for_load_state()
+        assert f"district={north.pk}" in page.url and "view=groups" in page.url
+        result = PageResult(user="leadership", url=page.url.split("#")[0])
+        session.visit(result)
+        html = session.page.content()
+        assert f"By student group: {north.name}</h3>" in html
+        assert html.count(privacy.STAFF_LABEL) >= 2, html  # groups C and D of North
+    finally:
+        session.close()
+    run_vnu([result])
+    assert result.status == 200, result.label
+    assert not result.axe, (result.label, result.axe)
+    assert not result.console and not result.csp, (result.label, result.console, result.csp)
+    assert not result.vnu, (result.label, result.vnu)
