@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from .equity import chosen_id
 from .evidence import validate_evidence
 from .models import District, Metric, Reading, StudentGroup
+from .models.dimensions import CDS_DIGITS
 from .periods import PERIOD_FORMATS_HELP
 from .services.readings import RETURN_NEEDS_COMMENT
 from .units import COUNT_FIELDS, COUNTS_HELP, Qualifier, plain_number, spec
@@ -342,10 +343,10 @@ class ApprovalBatchForm(forms.Form):
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
-    """A district a query names by its id (what our links and filters write) or its code
-    (a URL a person types: ?district=inglewood-unified), in one query. Anything else
-    (a long number, a NUL byte, markup) is an invalid choice without reaching the
-    database, where PostgreSQL would refuse a NUL byte with an error."""
+    """A district a query names by its id (what our links and filters write), its code or
+    its CDS code (a URL a person types: ?district=inglewood-unified), in one query.
+    Anything else (a number too long for an id, a NUL byte, markup) is an invalid choice
+    without reaching the database, where PostgreSQL would refuse a NUL byte with an error."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -358,10 +359,12 @@ class DistrictChoiceField(forms.ModelChoiceField):
         pk = chosen_id(text)
         names = [Q(pk=pk)] if pk is not None else []
         if len(text) <= District._meta.get_field("code").max_length and slug_re.match(text):
-            names.append(Q(code=text))
+            names.append(Q(code=text) | Q(cds_code=text) if CDS_DIGITS.fullmatch(text)
+                         else Q(code=text))
         # A code wins over an id that happens to be written the same way.
         found = sorted(self.queryset.filter(reduce(or_, names)),
-                       key=lambda district: district.code != text) if names else []
+                       key=lambda district: text not in (district.code, district.cds_code)
+                       ) if names else []
         if not found:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         self.found[value] = found[0]

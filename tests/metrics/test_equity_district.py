@@ -109,10 +109,12 @@ def test_a_hidden_all_students_hides_every_gap_of_the_district_in_public(world):
     assert learners.latest.text == "25%" and learners.gap == learners.gap_change == "—"
 
 
-@pytest.mark.parametrize("named", ["id", "code"])
+@pytest.mark.parametrize("named", ["id", "code", "cds_code"])
 def test_the_public_page_shows_one_districts_groups(client, world, named):
     north = world["north"]
-    text = page(client, f"?view=groups&district={north.pk if named == 'id' else 'north'}")
+    District.objects.filter(pk=north.pk).update(cds_code="19646340000000")
+    value = {"id": north.pk, "code": "north", "cds_code": "19646340000000"}[named]
+    text = page(client, f"?view=groups&district={value}")
     section = by_group_section(text)
     assert "By student group: North</h3>" in text
     assert "Reading rate by student group in North" in section
@@ -143,7 +145,7 @@ def test_without_a_district_the_view_is_the_county(client, world):
 
 @pytest.mark.parametrize("value", [
     "<script>alert(1)</script>", "9" * 30, "99999", "-1", "abc", "north\x00", "٣", " ",
-    "north-", "x" * 5000, "1e3", "other"])
+    "north-", "x" * 5000, "1e3", "other", "19646340000001"])
 def test_an_unknown_district_says_so_and_shows_the_county(client, world, value):
     other = DistrictFactory(name="Other plan's district", code="other")  # not this plan's
     ReadingFactory(metric=world["metric"], value=Decimal("12.5"), district=other)
