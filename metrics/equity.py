@@ -151,16 +151,18 @@ class ByGroup:
     notes: list = field(default_factory=list)
 
 
-def _placement(metric, snapshot, now, before):
+def _placement(metric, snapshot, now, before, *, public_view):
     """The Dashboard's five-by-five placement of one slice, from its shown figures only
-    (a hidden figure places nothing). Snapshots record no number of students, so the
-    Dashboard gives no colour (dashboard.place with n=None says so)."""
+    (a hidden figure places nothing), with the students behind the latest figure
+    (`latest_n`: the Dashboard's minimum n for a colour), which a public page never
+    writes (dashboard.place's show_n)."""
     scale = metric.dashboard_scale
     if scale is None or now.value is None:
         return None, ""
     prior = before.value if a_year_apart(snapshot) else None
     needed = change_needed(scale, now.value)
-    return place(scale, now.value, prior, n=None), describe_needed(scale, needed, now.value)
+    placed = place(scale, now.value, prior, n=snapshot.latest_n, show_n=not public_view)
+    return placed, describe_needed(scale, needed, now.value)
 
 
 def by_group(metric, *, public_view):
@@ -192,7 +194,8 @@ def by_group(metric, *, public_view):
             else change_text(metric, gap_now - gap_before),
             is_total=snapshot is total,
         )
-        row.placement, row.needed = _placement(metric, snapshot, now, before)
+        row.placement, row.needed = _placement(metric, snapshot, now, before,
+                                               public_view=public_view)
         rows.append(row)
     return ByGroup(rows, footnotes(shown_figures))
 
@@ -231,6 +234,7 @@ class HeatCell:
     figure: Shown
     band: int | None  # 1..5, None for no colour (no figure, or hidden)
     word: str  # the band in words: colour is never the only cue
+    colour: str = ""  # the Dashboard's colour in words, where the slice has one
 
 
 def bands(metric, values):
@@ -276,12 +280,14 @@ def heat_map(metric, districts, *, public_view):
         .select_related("student_group")
         .order_by("-student_group__is_total", "student_group__name")
     )
-    groups, cells = {}, {}
+    groups, cells, colours = {}, {}, {}
     for snapshot in snapshots:
-        snapshot.metric = metric
+        now, before, _ = figures(snapshot, metric, public_view=public_view)
         groups.setdefault(snapshot.student_group_id, snapshot.student_group)
-        cells[snapshot.district_id, snapshot.student_group_id] = latest(
-            snapshot, public_view=public_view)
+        cells[snapshot.district_id, snapshot.student_group_id] = now
+        placed, _ = _placement(metric, snapshot, now, before, public_view=public_view)
+        if placed is not None and placed.colour:
+            colours[snapshot.district_id, snapshot.student_group_id] = placed.colour_word
     band_of = bands(metric, [figure.value for figure in cells.values()
                              if figure.published or not public_view])
     rows = []
@@ -293,7 +299,8 @@ def heat_map(metric, districts, *, public_view):
                 row.append(HeatCell(figure, None, gettext("no figure") if figure is NO_FIGURE
                                     else gettext("not published")))
             else:
-                row.append(HeatCell(figure, *band_of(figure.value)))
+                row.append(HeatCell(figure, *band_of(figure.value),
+                                    colours.get((district.pk, group_id), "")))
         rows.append((district, row))
     return HeatMap(list(groups.values()), rows, footnotes(cells.values()),
                    metric.dashboard_scale is not None)
