@@ -154,10 +154,13 @@ GROUP BY metric_id, district_id, student_group_id
 
 # The county-wide series per metric, oldest first, as MetricSnapshot.series holds it
 # (values as plain_number writes them: trim_scale drops trailing zeros), computed
-# figures included.
+# figures included and marked with their number of districts: [period, value, null, 3].
 SERIES_SQL = """
 SELECT metric_id,
-       json_agg(json_build_array(period, trim_scale(approved_value)::text)
+       json_agg(CASE WHEN districts IS NULL
+                     THEN json_build_array(period, trim_scale(approved_value)::text)
+                     ELSE json_build_array(period, trim_scale(approved_value)::text, NULL,
+                                           districts) END
                 ORDER BY period_end, period_start)
 FROM ({approved}) approved
 WHERE district_id = %s AND student_group_id = %s
@@ -166,7 +169,7 @@ GROUP BY metric_id
 
 # The same on SQLite: the points in order, made into lists in Python.
 SQLITE_SERIES_SQL = """
-SELECT metric_id, period, approved_value
+SELECT metric_id, period, approved_value, districts
 FROM ({approved}) approved
 WHERE district_id = %s AND student_group_id = %s
 ORDER BY metric_id, period_end, period_start
