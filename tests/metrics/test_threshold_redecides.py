@@ -6,12 +6,15 @@ decide_publication --all (issue 16)."""
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin import site
 from django.db import transaction
+from django.test import RequestFactory
 from django.urls import reverse
 
 from metrics import aggregates, privacy
 from metrics.models import MetricSnapshot, PendingRebuild, Publication, Reading
 from metrics.privacy import MARK
+from pillars.models import StrategicPlan
 
 from ..factories import DistrictFactory, MetricFactory, PlanFactory, ReadingFactory
 
@@ -75,3 +78,26 @@ def test_another_change_of_the_plan_decides_nothing_again(plan,
         plan.suppression_threshold = 12
         plan.save()
     assert callbacks and PendingRebuild.objects.filter(whole=True).count() == 1
+
+
+def _plan_admin_data(user, plan, **changes):
+    """What the plan admin's change page posts when only `changes` are edited (its
+    pillar inline left as it is)."""
+    request = RequestFactory().get("/")
+    request.user = user
+    form = site._registry[StrategicPlan].get_form(request, plan)(instance=plan)
+    data = {name: str(form[name].value()) for name in form.fields
+            if form[name].value() not in (None, False)}
+    management = {f"pillars-{key}": "0" for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    return {**data, **management, **changes}
+
+
+def test_the_plan_admin_re_decides_on_save(client, users, plan,
+                                           django_capture_on_commit_callbacks):
+    client.force_login(users["administrator"])
+    data = _plan_admin_data(users["administrator"], plan, suppression_threshold="50")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:pillars_strategicplan_change", args=[plan.pk]),
+                               data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _small(plan) == Publication.PRIMARY
