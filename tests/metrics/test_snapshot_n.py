@@ -143,3 +143,15 @@ def test_the_metric_page_shows_the_colour_and_the_no_colour_wording(client, user
     assert "Dashboard colour: Yellow" in districts
     # The county-wide grid takes the county's n too: a colour, not "no colour given".
     assert "placed here (no colour given)" not in groups
+
+
+def test_the_county_grid_takes_the_county_n_and_hides_it_from_the_public(absent):
+    from metrics.dashboard import metric_grid
+    county = MetricSnapshot.objects.county_wide().get(metric=absent["metric"])
+    assert metric_grid(absent["metric"], county)["placement"].colour == "Yellow"
+    county.latest_n = 20
+    staff = metric_grid(absent["metric"], county)["placement"]
+    public = metric_grid(absent["metric"], county, public_view=True)["placement"]
+    assert staff.colour is None and "Too few students (20)" in staff.reason
+    assert public.colour is None and public.reason == (
+        "Too few students: the Dashboard gives a colour only from 30.")
