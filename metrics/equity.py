@@ -151,18 +151,25 @@ class ByGroup:
     notes: list = field(default_factory=list)
 
 
-def _placement(metric, snapshot, now, before, *, public_view):
+def _placed(metric, snapshot, now, before, *, public_view):
     """The Dashboard's five-by-five placement of one slice, from its shown figures only
-    (a hidden figure places nothing), with the students behind the latest figure
+    (a hidden figure places nothing; None), with the students behind the latest figure
     (`latest_n`: the Dashboard's minimum n for a colour), which a public page never
     writes (dashboard.place's show_n)."""
     scale = metric.dashboard_scale
     if scale is None or now.value is None:
-        return None, ""
+        return None
     prior = before.value if a_year_apart(snapshot) else None
-    needed = change_needed(scale, now.value)
-    placed = place(scale, now.value, prior, n=snapshot.latest_n, show_n=not public_view)
-    return placed, describe_needed(scale, needed, now.value)
+    return place(scale, now.value, prior, n=snapshot.latest_n, show_n=not public_view)
+
+
+def _placement(metric, snapshot, now, before, *, public_view):
+    """The placement (`_placed`) and the change needed to reach Green."""
+    placed = _placed(metric, snapshot, now, before, public_view=public_view)
+    if placed is None:
+        return None, ""
+    scale = metric.dashboard_scale
+    return placed, describe_needed(scale, change_needed(scale, now.value), now.value)
 
 
 def by_group(metric, *, public_view):
@@ -285,7 +292,7 @@ def heat_map(metric, districts, *, public_view):
         now, before, _ = figures(snapshot, metric, public_view=public_view)
         groups.setdefault(snapshot.student_group_id, snapshot.student_group)
         cells[snapshot.district_id, snapshot.student_group_id] = now
-        placed, _ = _placement(metric, snapshot, now, before, public_view=public_view)
+        placed = _placed(metric, snapshot, now, before, public_view=public_view)
         if placed is not None and placed.colour:
             colours[snapshot.district_id, snapshot.student_group_id] = placed.colour_word
     band_of = bands(metric, [figure.value for figure in cells.values()
