@@ -10,17 +10,22 @@ SELECT DISTINCT ON (metric_id, district_id, student_group_id)
        LEAD(period) OVER w AS previous_period, LEAD(approved_value) OVER w AS previous_value,
        MAX(approved_at) OVER slice AS last_approved_at,
        LAST_VALUE(period) OVER whole AS first_period,
-       LAST_VALUE(approved_value) OVER whole AS first_value, districts
+       LAST_VALUE(approved_value) OVER whole AS first_value, districts,
+       students AS latest_n, LEAD(students) OVER w AS previous_n
 FROM (
-    SELECT metric_id, district_id, student_group_id, period, period_start, period_end,
-           approved_value, COALESCE(approved_at, updated_at) AS approved_at,
-           NULL::integer AS districts
-    FROM metrics_reading
-    WHERE approved_value IS NOT NULL
+    SELECT r.metric_id, r.district_id, r.student_group_id, r.period, r.period_start,
+           r.period_end, r.approved_value, COALESCE(r.approved_at, r.updated_at) AS approved_at,
+           NULL::integer AS districts,
+           CASE WHEN m.unit = 'percent' AND r.approved_value = r.value THEN r.denominator
+                WHEN m.unit = 'count' AND r.approved_value >= 0 THEN CAST(TRUNC(r.approved_value) AS bigint)
+           END AS students
+    FROM metrics_reading r
+    JOIN metrics_metric m ON m.id = r.metric_id
+    WHERE r.approved_value IS NOT NULL
     UNION ALL
     SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
            ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4),
-           MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
+           MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*), SUM(r.denominator)
     FROM metrics_reading r
     JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
     JOIN metrics_district_plans dp
@@ -39,15 +44,15 @@ WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id),
 ORDER BY metric_id, district_id, student_group_id, period_end DESC, period_start DESC;
 -- 2. The county-wide series per metric, oldest first, computed figures included (%s: the
 --    all-districts row's id; then the totals' ids).
-SELECT metric_id, period, approved_value
+SELECT metric_id, period, approved_value, districts
 FROM (
     SELECT metric_id, district_id, student_group_id, period, period_start, period_end,
-           approved_value
+           approved_value, NULL AS districts
     FROM metrics_reading
     WHERE approved_value IS NOT NULL
     UNION ALL
     SELECT r.metric_id, %s, r.student_group_id, r.period, r.period_start, r.period_end,
-           ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4)
+           ROUND(SUM(r.numerator) * 100.0 / SUM(r.denominator), 4), COUNT(*)
     FROM metrics_reading r
     JOIN metrics_metric m ON m.id = r.metric_id AND m.unit = 'percent'
     JOIN metrics_district_plans dp

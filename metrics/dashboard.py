@@ -116,10 +116,13 @@ def _level_index(levels, value):
     return None
 
 
-def place(scale, current, previous, n):
+def place(scale, current, previous, n, *, show_n=True):
     """Where `current` (with `previous`, the prior year's figure) falls on `scale`'s grid.
 
-    `n` is the number of students behind the current figure (None: not recorded).
+    `n` is the number of students behind the current figure (None: not recorded;
+    MetricSnapshot.latest_n). Without `show_n` (public pages) the reason for no colour
+    does not write n: a published figure's n with its value gives its numerator, and
+    the numerators of a total and its published parts would give a suppressed part's.
     """
     if current is None:
         return Placement(None, None, None, gettext("No current-year figure."))
@@ -141,22 +144,25 @@ def place(scale, current, previous, n):
                                       "levels.") % {"change": change_value})
     placed = replace(placed, change=scale.change_levels[column]["name"],
                      change_value=change_value, column=column)
-    if reason := _why_no_colour(scale, n):
+    if reason := _why_no_colour(scale, n, show_n):
         return replace(placed, reason=reason)
     return replace(placed, colour=scale.colours[row][column])
 
 
-def _why_no_colour(scale, n):
+def _why_no_colour(scale, n, show_n=True):
     """The Dashboard's rules on the number of students, or "" when a colour is given."""
     if n is None:
         text = gettext("The number of students is not recorded: the Dashboard gives a colour "
                        "only from %(min_n)s students.")
     elif n < scale.min_n:
-        text = gettext("Too few students (%(n)s): the Dashboard gives a colour only from "
-                       "%(min_n)s.")
+        text = (gettext("Too few students (%(n)s): the Dashboard gives a colour only from "
+                        "%(min_n)s.") if show_n else
+                gettext("Too few students: the Dashboard gives a colour only from %(min_n)s."))
     elif scale.small_n and n < scale.small_n:
-        text = gettext("Fewer than %(small_n)s students (%(n)s): the Dashboard uses its "
-                       "small-population grid, not reproduced here.")
+        text = (gettext("Fewer than %(small_n)s students (%(n)s): the Dashboard uses its "
+                        "small-population grid, not reproduced here.") if show_n else
+                gettext("Fewer than %(small_n)s students: the Dashboard uses its "
+                        "small-population grid, not reproduced here."))
     else:
         return ""
     return text % {"n": n, "min_n": scale.min_n, "small_n": scale.small_n}
@@ -265,20 +271,21 @@ def grid(scale, placement):
     }
 
 
-def metric_grid(metric, snapshot, target_colour="Green"):
+def metric_grid(metric, snapshot, target_colour="Green", *, public_view=False):
     """What the metric page shows of `metric`'s Dashboard scale, or None without one.
 
     Reads the precomputed county-wide snapshot: its latest approved figure and the one
     before it, which counts as the prior year's only when it is for the period a year
-    earlier. Readings record no number of students, so the placement shows the levels
-    and the grid position but no colour.
+    earlier, and the students behind the latest (`latest_n`: the Dashboard's minimum n
+    for a colour).
     """
     scale = metric.dashboard_scale
     if scale is None:
         return None
     current = snapshot.latest_value if snapshot else None
     previous = snapshot.previous_value if _a_year_apart(snapshot) else None
-    placement = place(scale, current, previous, n=None)
+    placement = place(scale, current, previous, n=snapshot.latest_n if snapshot else None,
+                      show_n=not public_view)
     needed = change_needed(scale, current, target_colour) if current is not None else None
     return {
         "scale": scale,

@@ -166,16 +166,25 @@ def view_url(metric, *, district_id=None, group_id=None):
     return f"{metric.get_absolute_url()}?{urlencode(query)}#equity-heading"
 
 
-def _placement(metric, snapshot, now, before):
+def _placed(metric, snapshot, now, before, *, public_view):
     """The Dashboard's five-by-five placement of one slice, from its shown figures only
-    (a hidden figure places nothing). Snapshots record no number of students, so the
-    Dashboard gives no colour (dashboard.place with n=None says so)."""
+    (a hidden figure places nothing; None), with the students behind the latest figure
+    (`latest_n`: the Dashboard's minimum n for a colour), which a public page never
+    writes (dashboard.place's show_n)."""
     scale = metric.dashboard_scale
     if scale is None or now.value is None:
-        return None, ""
+        return None
     prior = before.value if a_year_apart(snapshot) else None
-    needed = change_needed(scale, now.value)
-    return place(scale, now.value, prior, n=None), describe_needed(scale, needed, now.value)
+    return place(scale, now.value, prior, n=snapshot.latest_n, show_n=not public_view)
+
+
+def _placement(metric, snapshot, now, before, *, public_view):
+    """The placement (`_placed`) and the change needed to reach Green."""
+    placed = _placed(metric, snapshot, now, before, public_view=public_view)
+    if placed is None:
+        return None, ""
+    scale = metric.dashboard_scale
+    return placed, describe_needed(scale, change_needed(scale, now.value), now.value)
 
 
 def by_group(metric, *, public_view, district=None):
@@ -210,7 +219,8 @@ def by_group(metric, *, public_view, district=None):
             else change_text(metric, gap_now - gap_before),
             is_total=snapshot is total,
         )
-        row.placement, row.needed = _placement(metric, snapshot, now, before)
+        row.placement, row.needed = _placement(metric, snapshot, now, before,
+                                               public_view=public_view)
         rows.append(row)
     return ByGroup(rows, footnotes(shown_figures), district)
 
@@ -249,6 +259,7 @@ class HeatCell:
     figure: Shown
     band: int | None  # 1..5, None for no colour (no figure, or hidden)
     word: str  # the band in words: colour is never the only cue
+    colour: str = ""  # the Dashboard's colour in words, where the slice has one
 
 
 def bands(metric, values):
@@ -294,12 +305,14 @@ def heat_map(metric, districts, *, public_view):
         .select_related("student_group")
         .order_by("-student_group__is_total", "student_group__name")
     )
-    groups, cells = {}, {}
+    groups, cells, colours = {}, {}, {}
     for snapshot in snapshots:
-        snapshot.metric = metric
+        now, before, _ = figures(snapshot, metric, public_view=public_view)
         groups.setdefault(snapshot.student_group_id, snapshot.student_group)
-        cells[snapshot.district_id, snapshot.student_group_id] = latest(
-            snapshot, public_view=public_view)
+        cells[snapshot.district_id, snapshot.student_group_id] = now
+        placed = _placed(metric, snapshot, now, before, public_view=public_view)
+        if placed is not None and placed.colour:
+            colours[snapshot.district_id, snapshot.student_group_id] = placed.colour_word
     band_of = bands(metric, [figure.value for figure in cells.values()
                              if figure.published or not public_view])
     rows = []
@@ -311,7 +324,8 @@ def heat_map(metric, districts, *, public_view):
                 row.append(HeatCell(figure, None, gettext("no figure") if figure is NO_FIGURE
                                     else gettext("not published")))
             else:
-                row.append(HeatCell(figure, *band_of(figure.value)))
+                row.append(HeatCell(figure, *band_of(figure.value),
+                                    colours.get((district.pk, group_id), "")))
         rows.append((district, row))
     return HeatMap(list(groups.values()), rows, footnotes(cells.values()),
                    metric.dashboard_scale is not None)

@@ -1,9 +1,12 @@
-"""The writes no service sees: deletes (from the admin, a cascade or a shell), and the
-dashboard row every new metric has at once. Saves reach the aggregates through the
-services and the few callers listed in metrics/aggregates/__init__.py."""
+"""The writes no service sees: deletes (from the admin, a cascade or a shell), the
+dashboard row every new metric has at once, and a plan's suppression threshold (the plan
+admin, load_plan or a shell save the plan; no service does). Saves reach the aggregates
+through the services and the few callers listed in metrics/aggregates/__init__.py."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
+
+from pillars.models import StrategicPlan
 
 from . import aggregates
 from .evidence import delete_on_commit
@@ -38,3 +41,24 @@ def metric_deleted(sender, instance, **kwargs):
     # Its ancestors are known only from the deleted row: rebuild the roll-ups whole,
     # once per transaction however many metrics it deletes.
     aggregates.request_full_rebuild()
+
+
+@receiver(post_init, sender=StrategicPlan)
+def plan_loaded(sender, instance, **kwargs):
+    # The threshold as stored, to see at its save whether it moved (a plan loaded
+    # without the field does not save it).
+    instance._stored_threshold = instance.__dict__.get("suppression_threshold")
+
+
+@receiver(post_save, sender=StrategicPlan)
+def plan_threshold_changed(sender, instance, created, raw=False, **kwargs):
+    """A new threshold re-decides the plan's publication on commit: the rebuild task
+    (eager without Redis) decides in its transaction (aggregates.rebuild_pending), and
+    the pending rows move the cached pages' key at once, so no page waits for the
+    nightly decide_publication --all."""
+    if created or raw or "suppression_threshold" not in instance.__dict__:
+        return
+    stored, instance._stored_threshold = instance._stored_threshold, instance.suppression_threshold
+    if stored == instance.suppression_threshold:
+        return
+    aggregates.request_rebuild(*Metric.objects.filter(plan=instance).values_list("pk", flat=True))

@@ -255,7 +255,7 @@ def comparable_period(latest_period, series):
     """
     latest = Period.parse(latest_period)
     earlier = {}
-    for text, value in series or ():
+    for text, value, *_marks in series or ():
         try:
             period = Period.parse(text)
         except ValidationError:

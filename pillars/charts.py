@@ -114,19 +114,30 @@ def progress(rows, div_id):
 # The points of the earlier plan's metric a continued metric's trend shows: a trace of
 # their own, hollow markers and a dotted line in a grey-blue none of the statuses use.
 EARLIER_COLOUR = "#51708f"
+# Points computed from districts (no county-wide figure reported for the period): hollow
+# diamonds over their trace's line, one legend entry.
+COMPUTED_COLOUR = "#6b4f9e"
+
+
+def _plan_of(point):
+    """The earlier plan's years a series point is marked with, None for this plan's
+    (metrics.models.aggregates.TrendPoint: [period, value, plan, districts])."""
+    return point[2] if len(point) > 2 else None
 
 
 def trend(metric, series, div_id):
     """The metric's county-wide readings over time, with its target and baseline; the
     points of the earlier plan's metric it continues (marked in MetricSnapshot.series)
-    in a trace of their own, named after that plan ("2022-25 plan")."""
+    in a trace of their own, named after that plan ("2022-25 plan"), and the points
+    computed from districts marked in one more ("computed from districts")."""
     unit = spec(metric.unit)
     periods = [period for period, *_ in series]
-    own = [point for point in series if len(point) == 2]
+    own = [point for point in series if not _plan_of(point)]
+    computed = [point for point in series if len(point) > 3 and point[3]]
     one = len(series) == 1
     data = []
-    for years in sorted({point[2] for point in series if len(point) > 2}):
-        points = [point for point in series if point[2:] == [years]]
+    for years in sorted({_plan_of(point) for point in series if _plan_of(point)}):
+        points = [point for point in series if _plan_of(point) == years]
         data.append({
             "type": "scatter", "mode": "lines+markers",
             "name": _("%(years)s plan") % {"years": years},
@@ -148,6 +159,15 @@ def trend(metric, series, div_id):
         data[0].update(mode="markers+text", marker={"size": 12, "color": "#00467f"},
                        text=[metric.format(series[0][1])], textposition="top center",
                        name=_("%(metric)s: one reading so far") % {"metric": metric.name})
+    if computed:
+        data.append({
+            "type": "scatter", "mode": "markers", "name": _("computed from districts"),
+            "x": [p[0] for p in computed], "y": [float(p[1]) for p in computed],
+            "marker": {"symbol": "diamond-open", "size": 14, "color": COMPUTED_COLOUR,
+                       "line": {"width": 2}},
+            "hovertemplate": _("%(period)s: %(value)s, computed from districts") % {
+                "period": "%{x}", "value": unit.hover()} + "<extra></extra>",
+        })
     for label, value, dash, colour in (
         # The target line in the colour of the metrics that reach it, the baseline in grey.
         (_("Target %(value)s"), metric.target_value, "dash", display(Status.ON_TRACK).colour),

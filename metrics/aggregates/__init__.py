@@ -41,11 +41,13 @@ load_plan (metrics)        loading.load_figures                    request_rebui
 load_plan (readings)       loading.load_figures -> reading_record  services.readings
 delete a reading           any (admin, shell)                      signals (post_delete)
 delete a metric            any (admin, shell)                      signals: full rebuild
+suppression threshold      plan admin, load_plan, shell            signals (post_save)
 synthetic plans            synthetic.generate (metrics.bulk)       rebuild() at the end
 =========================  ======================================  =====================
 
-Signals remain only where no service runs: deletes. A new metric also gets its
-county-wide dashboard row at once from a signal, whichever code saved it. Code that
+Signals remain only where no service runs: deletes, and a plan's suppression threshold.
+A new metric also gets its county-wide dashboard row at once from a signal, whichever
+code saved it. Code that
 saves a Reading or Metric by hand (a shell, a migration) calls `request_rebuild`; the
 nightly full rebuild corrects anything missed.
 """

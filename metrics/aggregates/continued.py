@@ -4,7 +4,10 @@ one, metrics.services.plans), each earlier point marked with its plan's years.
 
 Readings are never copied into the new plan: the rebuild reads them where they are.
 `MetricSnapshot.series` holds `[period, value]` for the metric's own points and
-`[period, value, "2022-25"]` for a point of the 2022-25 plan's metric it continues.
+`[period, value, "2022-25"]` for a point of the 2022-25 plan's metric it continues; a
+figure computed from districts (county.py) adds their number after the plan's years,
+null for the metric's own: `[period, value, null, 3]`, `[period, value, "2022-25", 3]`
+(MetricSnapshot.trend_points reads both marks).
 Only the series carries them: statuses are judged on the metric's own points (see
 rebuild._judge_county_wide).
 """
@@ -65,10 +68,10 @@ def with_earlier_points(pk, series, links):
         return points
     taken = {period for period, *_ in points}
     for earlier, years in chain:
-        for period, value in series.get(earlier, ()):
+        for period, value, *marks in series.get(earlier, ()):
             if period not in taken:
                 taken.add(period)
-                points.append([period, value, years])
+                points.append([period, value, years, *marks[1:]])
     return sorted(points, key=_order)
 
 

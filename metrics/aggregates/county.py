@@ -41,7 +41,7 @@ from django.db import connection
 
 from ..models import District, Metric, Reading
 from ..units import DECIMAL_PLACES, Unit, spec
-from .sql import COMPUTED_SQL, REPORTED_SQL, SHARE_SQL
+from .sql import COMPUTED_SQL, REPORTED_SQL, SHARE_SQL, WHOLE_SQL
 
 
 def with_county_slices(slices, district_id):
@@ -79,11 +79,15 @@ def scope_sql(scope, alias="", pairs=False):
 def approved_sql(scope, district_id, percents=None):
     """The rebuild's source rows in `scope` (None: everything), reported and computed,
     as (sql, params): metric, district, group, period, its dates, approved value and
-    qualifier, when approved, and the number of districts of a computed figure.
+    qualifier, when approved, the number of districts of a computed figure and the
+    students the figure counts (sql.REPORTED_SQL).
     `percents`, when known, the ids of the percent metrics among the scope's: only
     theirs are computed."""
-    where, params = scope_sql(scope)
-    sql = REPORTED_SQL.format(reading=Reading._meta.db_table, where=where)
+    where, params = scope_sql(scope, "r.")
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    sql = REPORTED_SQL.format(reading=Reading._meta.db_table, metric=Metric._meta.db_table,
+                              where=where, whole=WHOLE_SQL[vendor])
+    params = [Unit.PERCENT, Unit.COUNT, *params]
     county = None
     if scope is not None:
         ids, pairs = scope[0], sorted({(m, g) for m, d, g in scope[1] if d == district_id})
@@ -94,7 +98,6 @@ def approved_sql(scope, district_id, percents=None):
                 return sql, params
         county = (ids, pairs)
     computed_where, computed_params = scope_sql(county, "r.", pairs=True)
-    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     sql += COMPUTED_SQL.format(
         reading=Reading._meta.db_table, metric=Metric._meta.db_table,
         district_plans=District.plans.through._meta.db_table, computed_where=computed_where,

@@ -286,8 +286,9 @@ def _county_wide_series(ids, district, group):
             }
         cursor.execute(SQLITE_SERIES_SQL.format(approved=approved), params)
         series = defaultdict(list)
-        for metric_id, period, value in cursor.fetchall():
-            series[metric_id].append([period, plain_number(_decimal(value))])
+        for metric_id, period, value, districts in cursor.fetchall():
+            point = [period, plain_number(_decimal(value))]
+            series[metric_id].append(point if districts is None else [*point, None, districts])
         return series
 
 

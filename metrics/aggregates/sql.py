@@ -4,19 +4,36 @@ whole."""
 # The approved figures in scope: the readings' own, and each all-districts percent that
 # no one reported, computed from the districts' counts (county.py says the rule; counts
 # and amounts are never summed into one).
+# `students`: how many students the figure counts (MetricSnapshot.latest_n), the rule
+# of privacy.decide.students and Cell.size: a percent's denominator of the approved
+# value (its counts are the approved value's only while value = approved_value), a
+# count's own value, else NULL; a computed percent's is its districts' summed
+# denominators.
 REPORTED_SQL = """
-SELECT metric_id, district_id, student_group_id, period, period_start, period_end,
-       approved_value, COALESCE(approved_qualifier, '') AS approved_qualifier,
-       COALESCE(approved_at, updated_at) AS approved_at, CAST(NULL AS integer) AS districts
-FROM {reading}
-WHERE approved_value IS NOT NULL {where}
+SELECT r.metric_id, r.district_id, r.student_group_id, r.period, r.period_start,
+       r.period_end, r.approved_value,
+       COALESCE(r.approved_qualifier, '') AS approved_qualifier,
+       COALESCE(r.approved_at, r.updated_at) AS approved_at,
+       CAST(NULL AS integer) AS districts,
+       CASE WHEN m.unit = %s AND r.approved_value = r.value THEN r.denominator
+            WHEN m.unit = %s AND r.approved_value >= 0 THEN {whole}
+       END AS students
+FROM {reading} r
+JOIN {metric} m ON m.id = r.metric_id
+WHERE r.approved_value IS NOT NULL {where}
 """
+# A count's value as a whole number of students (Cell.size: int(), which truncates).
+WHOLE_SQL = {
+    "postgresql": "CAST(TRUNC(r.approved_value) AS bigint)",
+    "sqlite": "CAST(r.approved_value AS integer)",
+}
 # Left out when the scope holds no percent (a smaller statement to plan, per slice).
 COMPUTED_SQL = """
 UNION ALL
 SELECT * FROM (
     SELECT r.metric_id, %s AS district_id, r.student_group_id, r.period, r.period_start,
-           r.period_end, {share}, '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*)
+           r.period_end, {share}, '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*),
+           SUM(r.denominator)
     FROM {reading} r
     JOIN {metric} m ON m.id = r.metric_id AND m.unit = %s
     JOIN {district_plans} dp
@@ -57,7 +74,8 @@ SELECT DISTINCT ON (metric_id, district_id, student_group_id)
        MAX(approved_at) OVER slice AS last_approved_at,
        LAST_VALUE(period) OVER whole AS first_period,
        LAST_VALUE(approved_value) OVER whole AS first_value,
-       districts AS computed_from_districts
+       districts AS computed_from_districts,
+       students AS latest_n, LEAD(students) OVER w AS previous_n
 FROM ({approved}) approved
 WINDOW slice AS (PARTITION BY metric_id, district_id, student_group_id),
        w AS (slice ORDER BY period_end DESC, period_start DESC),
@@ -69,7 +87,7 @@ ORDER BY metric_id, district_id, student_group_id, period_end DESC, period_start
 SLICE_COLUMNS = (
     "is_county_wide", "latest_period", "latest_period_end", "latest_value", "latest_qualifier",
     "previous_period", "previous_value", "change", "last_approved_at", "first_period",
-    "first_value", "computed_from_districts",
+    "first_value", "computed_from_districts", "latest_n", "previous_n",
 )
 KEY = ("metric_id", "district_id", "student_group_id")
 
@@ -118,10 +136,12 @@ SELECT metric_id, district_id, student_group_id,
        MAX(CASE WHEN rn = n THEN period END),
        MAX(CASE WHEN rn = n THEN approved_value END),
        MAX(CASE WHEN rn = 1 THEN districts END),
+       MAX(CASE WHEN rn = 1 THEN students END),
+       MAX(CASE WHEN rn = 2 THEN students END),
        '', '', '', '', '[]'
 FROM (
     SELECT metric_id, district_id, student_group_id, period, period_end, approved_value,
-           approved_qualifier, districts,
+           approved_qualifier, districts, students,
            ROW_NUMBER() OVER (slice ORDER BY period_end DESC, period_start DESC) AS rn,
            COUNT(*) OVER slice AS n,
            MAX(approved_at) OVER slice AS last_approved_at
@@ -134,10 +154,13 @@ GROUP BY metric_id, district_id, student_group_id
 
 # The county-wide series per metric, oldest first, as MetricSnapshot.series holds it
 # (values as plain_number writes them: trim_scale drops trailing zeros), computed
-# figures included.
+# figures included and marked with their number of districts: [period, value, null, 3].
 SERIES_SQL = """
 SELECT metric_id,
-       json_agg(json_build_array(period, trim_scale(approved_value)::text)
+       json_agg(CASE WHEN districts IS NULL
+                     THEN json_build_array(period, trim_scale(approved_value)::text)
+                     ELSE json_build_array(period, trim_scale(approved_value)::text, NULL,
+                                           districts) END
                 ORDER BY period_end, period_start)
 FROM ({approved}) approved
 WHERE district_id = %s AND student_group_id = %s
@@ -146,7 +169,7 @@ GROUP BY metric_id
 
 # The same on SQLite: the points in order, made into lists in Python.
 SQLITE_SERIES_SQL = """
-SELECT metric_id, period, approved_value
+SELECT metric_id, period, approved_value, districts
 FROM ({approved}) approved
 WHERE district_id = %s AND student_group_id = %s
 ORDER BY metric_id, period_end, period_start

@@ -5,6 +5,8 @@ a rebuild replaces rows inside one transaction, so a page sees the old rows or
 the new ones, never half of each.
 """
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,32 @@ def _decimal(**kwargs):
     return models.DecimalField(
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, null=True, blank=True, **kwargs
     )
+
+
+def computed_label(districts):
+    """"computed from 3 districts" for a figure computed from that many, else ""."""
+    if districts is None:
+        return ""
+    return ngettext("computed from %(count)d district", "computed from %(count)d districts",
+                    districts) % {"count": districts}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One point of MetricSnapshot.series, its marks named."""
+
+    period: str
+    value: str
+    plan: str | None = None  # an earlier plan's years ("2022-25"); None: this plan's
+    districts: int | None = None  # computed from this many districts; None: reported
+
+    @classmethod
+    def of(cls, point):
+        return cls(*point[:4])
+
+    @property
+    def computed_label(self):
+        return computed_label(self.districts)
 
 
 class MetricSnapshotQuerySet(models.QuerySet):
@@ -103,7 +131,9 @@ class MetricSnapshot(models.Model):
     )
     # [[period, value], ...] oldest first, county-wide rows only: what a chart needs. A
     # continued metric's also holds the approved points of the metric it continues,
-    # marked with that plan's years: [period, value, "2022-25"] (aggregates.continued).
+    # marked with that plan's years: [period, value, "2022-25"] (aggregates.continued);
+    # a point computed from districts (no county-wide figure reported for its period)
+    # also the number of districts: [period, value, null, 3] (aggregates.county).
     series = models.JSONField(default=list, blank=True)
 
     objects = MetricSnapshotQuerySet.as_manager()
@@ -120,19 +150,25 @@ class MetricSnapshot(models.Model):
         return f"{self.metric_id}/{self.district_id}/{self.student_group_id}: {self.status}"
 
     @property
+    def trend_points(self):
+        """The series as TrendPoints: period, value, plan years (None: this plan's) and
+        the number of districts a computed point comes from (None: reported)."""
+        return [TrendPoint.of(point) for point in self.series]
+
+    @property
     def earlier_plans(self):
         """The years of the earlier plans whose readings the trend shows, oldest first:
         ["2022-25"] for a metric that continues one of the 2022-25 plan; [] otherwise."""
-        return sorted({point[2] for point in self.series if len(point) > 2})
+        return sorted({p.plan for p in self.trend_points if p.plan})
+
+    @property
+    def has_computed_points(self):
+        return any(p.districts for p in self.trend_points)
 
     @property
     def computed_label(self):
         """"computed from 3 districts" on a figure no one reported, else ""."""
-        n = self.computed_from_districts
-        if n is None:
-            return ""
-        return ngettext("computed from %(count)d district", "computed from %(count)d districts",
-                        n) % {"count": n}
+        return computed_label(self.computed_from_districts)
 
     @property
     def returned_label(self):

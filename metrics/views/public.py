@@ -42,7 +42,7 @@ def metric_page(request, plan, code):
         "trend_chart": charts.trend(metric, shown, "trend") if shown else None,
         "footnotes": list(dict.fromkeys(f.footnote for f in series if f.footnote)),
         "state": selectors.aggregate_state(),
-        "dashboard": metric_grid(metric, snapshot),
+        "dashboard": metric_grid(metric, snapshot, public_view=True),
         "csv_url": reverse("metrics:public_csv", args=[metric.plan.slug, metric.code]),
     })
 

@@ -51,7 +51,7 @@ def test_a_percent_is_summed_counts_never_an_average_of_percentages(county):
     assert row.latest_value == Decimal("10.0000")  # 40 of 400
     assert row.computed_from_districts == 2
     assert row.computed_label == "computed from 2 districts"
-    assert row.series == [["2023-24", "10"]]
+    assert row.series == [["2023-24", "10", None, 2]]  # marked: computed from 2
 
 
 def test_a_reported_county_figure_wins(county):
@@ -63,7 +63,7 @@ def test_a_reported_county_figure_wins(county):
     aggregates.rebuild()
     row = _county_row(rate)
     assert (row.latest_value, row.computed_from_districts, row.computed_label) == (12, None, "")
-    assert row.series == [["2021-22", "20"], ["2022-23", "11"], ["2023-24", "12"]]
+    assert row.series == [["2021-22", "20", None, 1], ["2022-23", "11"], ["2023-24", "12"]]
     assert (row.first_period, row.first_value) == ("2021-22", 20)
 
 

@@ -291,7 +291,8 @@ def test_the_command_refuses_a_folder_without_scales(db, tmp_path):
 def _grid_context(scale, current, previous, previous_period="2022-23"):
     metric = SimpleNamespace(dashboard_scale=scale)
     snapshot = SimpleNamespace(latest_value=current, latest_period="2023-24",
-                               previous_value=previous, previous_period=previous_period)
+                               previous_value=previous, previous_period=previous_period,
+                               latest_n=None)
     return dashboard.metric_grid(metric, snapshot)
 
 
