@@ -5,6 +5,7 @@ form says exactly what the import and the admin say, next to the field.
 """
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -375,3 +376,11 @@ class ReadingLinkForm(ReadingSliceForm):
             return str(self.metric.validate_period(text)) if text else ""
         except ValidationError:
             return text
+
+
+class LanguageForm(forms.Form):
+    """The account page's choice of the language a person's e-mails are written in (the
+    switcher keeps the same choice)."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language of your e-mails"),
+                                 choices=settings.LANGUAGES)
