@@ -11,7 +11,7 @@ from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
-from .translated_content import in_page_language
+from .translated_content import html_message, in_page_language
 from .units import format_change, plain_number
 
 PER_PAGE = 50
@@ -119,6 +119,20 @@ class MetricSnapshotTable(BaseTable):
         order_by = ("priority_area", "name")
         empty_text = _("No metric matches these filters.")
 
+    # Content in the page's language, the English fallback in lang="en"; the export's
+    # value_ methods below keep plain text.
+    def render_name(self, record):
+        return in_page_language(record.metric, "name")
+
+    def value_name(self, record):
+        return record.metric.name
+
+    def render_priority_area(self, record):
+        return in_page_language(record.metric.priority_area, "name")
+
+    def value_priority_area(self, record):
+        return record.metric.priority_area.name
+
     def render_status(self, record):
         if not record.status:  # a district or group slice not judged (yet)
             return "—"
@@ -199,7 +213,14 @@ class ReadingTable(BaseTable):
 
     def __init__(self, data, *, metric, **kwargs):
         self.metric = metric
-        super().__init__(data, caption=_("Readings of %(name)s") % {"name": metric.name}, **kwargs)
+        super().__init__(data, caption=html_message(
+            _("Readings of %(name)s"), name=in_page_language(metric, "name")), **kwargs)
+
+    def render_district(self, value):
+        return in_page_language(value, "name")
+
+    def render_student_group(self, value):
+        return in_page_language(value, "name")
 
     def render_value(self, record):
         figure = self.metric.format(record.value, record.qualifier)
@@ -244,7 +265,8 @@ class HistoryTable(BaseTable):
 
     def __init__(self, data, *, metric, may_restore=False, **kwargs):
         super().__init__(
-            data, caption=_("Every change to %(name)s and its readings") % {"name": metric.name},
+            data, caption=html_message(_("Every change to %(name)s and its readings"),
+                                       name=in_page_language(metric, "name")),
             exclude=() if may_restore else ("restore",), **kwargs,
         )
         self.row_header = None  # a log: no column names its rows
@@ -385,8 +407,12 @@ class DistrictTable(BaseTable):
 
     def __init__(self, data, *, metric, public_view, **kwargs):
         self.metric, self.public_view = metric, public_view
-        super().__init__(data, caption=_("%(name)s, All students, by district") % {
-            "name": metric.name}, prefix="by-district-", **kwargs)
+        super().__init__(data, caption=html_message(
+            _("%(name)s, All students, by district"), name=in_page_language(metric, "name")),
+            prefix="by-district-", **kwargs)
+
+    def render_district(self, record):
+        return in_page_language(record.district, "name")
 
     def paginate(self, *args, **kwargs):
         # A county has tens of districts: the sorted rows come in one query, which the

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 
 from pillars.models import Goal, Pillar, PriorityArea, Program
 from pillars.translation import (
@@ -71,6 +72,14 @@ def in_page_language(obj, field):
     if shown_in_english(obj, field):
         return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, value)
     return format_html("{}", value)
+
+
+def html_message(message, **values):
+    """A translated `message` with %(name)s placeholders, as HTML: the message escaped,
+    each value escaped unless it is HTML already (in_page_language's), so a caption can
+    carry a metric's English name inside its lang="en"."""
+    return mark_safe(escape(message) % {  # noqa: S308 - every part escaped just above
+        key: conditional_escape(value) for key, value in values.items()})
 
 
 def spanish(field):
