@@ -37,3 +37,14 @@ def test_a_scale_without_spanish_shows_its_english_marked(client, users, scaled)
     DashboardScale.objects.update(source_es=None)
     spanish = _source(client, users["leadership"], scaled, "es")
     assert f'<span lang="en">{ENGLISH_SOURCE}' in spanish
+
+
+def test_the_admin_edits_both_versions_of_the_source(client, users, scaled):  # noqa: F811
+    from django.urls import reverse
+
+    client.force_login(users["administrator"])
+    scale = DashboardScale.objects.get(code="chronic-absenteeism")
+    html = client.get(reverse("admin:metrics_dashboardscale_change", args=[scale.pk])).content
+    html = html.decode()
+    assert 'name="source_en"' in html and 'name="source_es"' in html
+    assert 'name="verification_es"' in html and 'name="source"' not in html
