@@ -69,3 +69,14 @@ def test_html_message_escapes_the_message_and_plain_values(db):
         html = html_message("<%(name)s> & %(other)s", name=in_page_language(metric, "name"),
                             other="<i>")
     assert html == '&lt;<span lang="en">A &lt;b&gt; metric</span>&gt; &amp; &lt;i&gt;'
+
+
+def test_my_updates_marks_an_english_metric_name(client, users, two_metrics):
+    from django.urls import reverse
+
+    untranslated, translated = two_metrics
+    for metric in two_metrics:
+        metric.owners.add(users["steward"])
+    html = _page(client, users["steward"], reverse("metrics:my_updates"), "es")
+    assert f'{untranslated.get_absolute_url()}"><span lang="en">Reach</span></a>' in html
+    assert f'{translated.get_absolute_url()}">Asistencia</a>' in html
