@@ -5,6 +5,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from metrics.language import set_language
 from metrics.views.health import healthz
 from metrics.views.signin import ThrottledPasswordResetView
 from pillars.views import ok
@@ -25,8 +26,9 @@ urlpatterns = [
     path("oidc/", include("metrics.oidc")),
     path("admin/", admin.site.urls),
     # The language switcher of every page posts here (Django's set_language: a cookie, then
-    # back to `next`); links may say ?lang=es instead (metrics/language.py).
-    path("i18n/", include("django.conf.urls.i18n")),
+    # back to `next`, and a signed-in person's choice kept for their e-mails); links may
+    # say ?lang=es instead (metrics/language.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     # For load balancers and the compose health checks: no sign-in, JSON, 503 when down.
     path("healthz", healthz, name="healthz"),
     # Liveness: the process answers, nothing else checked (what the throughput bench

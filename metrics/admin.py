@@ -65,7 +65,8 @@ class MetricAdmin(TranslationAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(DashboardScale)
-class DashboardScaleAdmin(admin.ModelAdmin):
+class DashboardScaleAdmin(TranslationAdmin):
+    # The source and verification notes in English and Spanish side by side.
     list_display = ("code", "indicator", "applies_to", "direction", "min_n", "small_n")
     search_fields = ("code", "indicator")
     fieldsets = (

@@ -8,6 +8,7 @@ from functools import reduce
 from operator import or_
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
 from django.db.models import Q
@@ -435,3 +436,11 @@ class ReadingLinkForm(ReadingSliceForm):
             return str(self.metric.validate_period(text)) if text else ""
         except ValidationError:
             return text
+
+
+class LanguageForm(forms.Form):
+    """The account page's choice of the language a person's e-mails are written in (the
+    switcher keeps the same choice)."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language of your e-mails"),
+                                 choices=settings.LANGUAGES)

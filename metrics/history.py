@@ -6,6 +6,9 @@ offers. Read by the metric page through `selectors.metric_history`.
 from collections import defaultdict
 from typing import NamedTuple
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from .models import Metric, Reading, ReadingState
 
 READING_HISTORY_FIELDS = ("period", "value", "numerator", "denominator", "qualifier", "state",
@@ -14,13 +17,19 @@ METRIC_HISTORY_FIELDS = ("name", "definition", "unit", "target_value", "target_p
                          "baseline_value", "baseline_period", "on_track_threshold",
                          "at_risk_threshold", "retired_on", "retired_reason")
 FIGURE_FIELDS = ("value", "approved_value", "target_value", "baseline_value")
-HISTORY_LABELS = {"evidence_url": "Evidence link", "source_text": "Source quote",
-                  "is_derived": "Derived by us", "retired_on": "Retired on",
-                  "retired_reason": "Reason retired"}
-
-
-def _history_label(model, name):
-    return HISTORY_LABELS.get(name) or str(model._meta.get_field(name).verbose_name).capitalize()
+# Each recorded field's label in the page's language (the models' fields carry no
+# verbose_name: the English reads as Django would write it from the field's name).
+HISTORY_LABELS = {
+    "period": _("Period"), "value": _("Value"), "numerator": _("Numerator"),
+    "denominator": _("Denominator"), "qualifier": _("Qualifier"), "state": _("State"),
+    "approved_value": _("Approved value"), "note": _("Note"),
+    "evidence_url": _("Evidence link"), "source_text": _("Source quote"),
+    "is_derived": _("Derived by us"), "name": _("Name"), "definition": _("Definition"),
+    "unit": _("Unit"), "target_value": _("Target value"), "target_period": _("Target period"),
+    "baseline_value": _("Baseline value"), "baseline_period": _("Baseline period"),
+    "on_track_threshold": _("On track threshold"), "at_risk_threshold": _("At risk threshold"),
+    "retired_on": _("Retired on"), "retired_reason": _("Reason retired"),
+}
 
 
 class Change(NamedTuple):
@@ -51,7 +60,7 @@ def _history_value(metric, model, record, name):
     if name in ("on_track_threshold", "at_risk_threshold"):
         return f"{value}%"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     field = model._meta.get_field(name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
@@ -95,7 +104,7 @@ def metric_history(metric, limit=100):
             if before is None:
                 names = [n for n in names if getattr(record, n) not in (None, "", False)]
             changes = [
-                Change(_history_label(model, name), _history_value(metric, model, before, name),
+                Change(str(HISTORY_LABELS[name]), _history_value(metric, model, before, name),
                        _history_value(metric, model, record, name))
                 for name in names
             ]

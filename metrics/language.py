@@ -9,11 +9,17 @@ names no language we have is ignored: the page is shown as if it were not there.
 """
 
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpResponseRedirect
 from django.utils.translation import check_for_language
+from django.views.i18n import set_language as django_set_language
 
 PARAMETER = "lang"
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
+# Sent (request, language) when a person chooses a language, by link or by the switcher:
+# metrics/signals.py keeps a signed-in person's choice for their e-mails (a signal, as
+# this module is imported by the selectors the services read).
+language_chosen = Signal()
 
 
 class LanguageQueryMiddleware:
@@ -30,7 +36,17 @@ class LanguageQueryMiddleware:
             request.path + (f"?{rest.urlencode()}" if rest else "")
         )
         set_language_cookie(response, code)
+        language_chosen.send(sender=LanguageQueryMiddleware, request=request, language=code)
         return response
+
+
+def set_language(request):
+    """Django's set_language (the switcher's form), telling who listens what was chosen."""
+    response = django_set_language(request)
+    code = request.POST.get("language", "")
+    if request.method == "POST" and is_language(code):
+        language_chosen.send(sender=set_language, request=request, language=code)
+    return response
 
 
 def is_language(code):

@@ -42,6 +42,8 @@ SCALE_FIELDS = (
     "indicator", "applies_to", "direction", "decimals", "value_min", "value_max",
     "value_suffix", "change_unit", "status_levels", "change_levels", "colours", "min_n",
     "small_n", "source", "source_url", "verification",
+    # The Spanish versions of the free texts (metrics/translation.py SCALE_TEXT_FIELDS).
+    "source_es", "verification_es",
 )
 
 
@@ -261,7 +263,8 @@ def load_dashboard_scales(path=DASHBOARD_FOLDER):
     """Load (or update in place) the Dashboard scales of every *.yaml in `path`, matched on
     their codes, in one transaction; return how many the files hold."""
     count = 0
-    with transaction.atomic():
+    # "source" names the English version whatever language the caller is in.
+    with transaction.atomic(), translation.override("en"):
         for file in sorted(Path(path).glob("*.yaml")):
             for spec in (_read(file) or {}).get("scales") or []:
                 if not isinstance(spec, dict) or not spec.get("code"):

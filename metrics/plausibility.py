@@ -8,6 +8,7 @@ The lead ticks "checked" to approve a flagged value.
 
 from django.db.models import Case, CharField, Count, F, Max, Min, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from .models import Reading
 
@@ -57,10 +58,12 @@ def warning(reading):
     value, previous = reading.value, reading.previous_value
     fmt = reading.metric.format
     if previous is not None and previous > 0 and value > 2 * previous:
-        return f"More than double the previous value ({fmt(previous)})."
+        return _("More than double the previous value (%(previous)s).") % {
+            "previous": fmt(previous)}
     if previous is not None and previous > 0 and value < previous / 2:
-        return f"Less than half the previous value ({fmt(previous)})."
+        return _("Less than half the previous value (%(previous)s).") % {
+            "previous": fmt(previous)}
     if reading.earlier_count >= 2 and not reading.earlier_low <= value <= reading.earlier_high:
-        return (f"Outside the range of earlier values ({fmt(reading.earlier_low)} to "
-                f"{fmt(reading.earlier_high)}).")
+        return _("Outside the range of earlier values (%(low)s to %(high)s).") % {
+            "low": fmt(reading.earlier_low), "high": fmt(reading.earlier_high)}
     return ""

@@ -1,8 +1,11 @@
 """The writes no service sees: deletes (from the admin, a cascade or a shell), the
 dashboard row every new metric has at once, and a plan's suppression threshold (the plan
 admin, load_plan or a shell save the plan; no service does). Saves reach the aggregates
-through the services and the few callers listed in metrics/aggregates/__init__.py."""
+through the services and the few callers listed in metrics/aggregates/__init__.py. And a
+language chosen by the switcher or a link, kept (through its service) as a signed-in
+person's."""
 
+from django.contrib.auth import get_user
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
@@ -10,7 +13,9 @@ from pillars.models import StrategicPlan
 
 from . import aggregates
 from .evidence import delete_on_commit
+from .language import language_chosen
 from .models import District, Metric, MetricSnapshot, Reading, StudentGroup
+from .services.preferences import language_set
 
 
 @receiver(post_delete, sender=Reading)
@@ -62,3 +67,11 @@ def plan_threshold_changed(sender, instance, created, raw=False, **kwargs):
     if stored == instance.suppression_threshold:
         return
     aggregates.request_rebuild(*Metric.objects.filter(plan=instance).values_list("pk", flat=True))
+
+
+@receiver(language_chosen)
+def language_kept(sender, request, language, **kwargs):
+    # The ?lang= middleware runs before AuthenticationMiddleware: read the session's user.
+    user = getattr(request, "user", None) or get_user(request)
+    if user.is_authenticated:
+        language_set(user=user, language=language)

@@ -1,7 +1,8 @@
 """The lists our pages show, one django-tables2 table each, on one shared base."""
 
 import django_tables2 as tables
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
 from .status import Status, baseline_label, display, is_overdue
+from .translated_content import html_message, in_page_language
 from .units import format_change, plain_number
 
 PER_PAGE = 50
@@ -127,6 +129,20 @@ class MetricSnapshotTable(BaseTable):
             return equity.view_url(metric, district_id=district_id, group_id=group_id)
         return metric.get_absolute_url()
 
+    # Content in the page's language, the English fallback in lang="en"; the export's
+    # value_ methods below keep plain text.
+    def render_name(self, record):
+        return in_page_language(record.metric, "name")
+
+    def value_name(self, record):
+        return record.metric.name
+
+    def render_priority_area(self, record):
+        return in_page_language(record.metric.priority_area, "name")
+
+    def value_priority_area(self, record):
+        return record.metric.priority_area.name
+
     def render_status(self, record):
         if not record.status:  # a district or group slice not judged (yet)
             return "—"
@@ -177,7 +193,7 @@ class MetricSnapshotTable(BaseTable):
         # One plan object for every row, so the plan's end is read once (status.overdue_until).
         plan = self.__dict__.setdefault("_plans", {}).setdefault(
             record.metric.plan_id, record.metric.plan)
-        day = dateformat.format(value, _("j M Y"))  # "1 dic 2026" in Spanish (README)
+        day = date_format(value, "SHORT_DATE_FORMAT")  # "1 dic 2026" in Spanish (README)
         if is_overdue(value, plan, timezone.localdate()):
             return format_html('<span class="overdue">{}</span>',
                                _("Overdue since %(day)s") % {"day": day})
@@ -207,7 +223,14 @@ class ReadingTable(BaseTable):
 
     def __init__(self, data, *, metric, **kwargs):
         self.metric = metric
-        super().__init__(data, caption=_("Readings of %(name)s") % {"name": metric.name}, **kwargs)
+        super().__init__(data, caption=html_message(
+            _("Readings of %(name)s"), name=in_page_language(metric, "name")), **kwargs)
+
+    def render_district(self, value):
+        return in_page_language(value, "name")
+
+    def render_student_group(self, value):
+        return in_page_language(value, "name")
 
     def render_value(self, record):
         figure = self.metric.format(record.value, record.qualifier)
@@ -235,8 +258,8 @@ class ReadingTable(BaseTable):
 class HistoryTable(BaseTable):
     """Every recorded change to a metric and its readings (metric_history's entries)."""
 
-    when = tables.DateTimeColumn(accessor="record__history_date", verbose_name=_("When"),
-                                 format="j M Y, H:i")
+    # The language's short format (lacoe_kpi/formats): "1 Dec 2026, 14:05", "1 dic 2026, 2:05 p.m.".
+    when = tables.DateTimeColumn(accessor="record__history_date", verbose_name=_("When"))
     who = tables.Column(accessor="record__history_user", verbose_name=_("Who"),
                         default=_("system"))
     what = tables.TemplateColumn(verbose_name=_("What"), accessor="kind",
@@ -252,7 +275,8 @@ class HistoryTable(BaseTable):
 
     def __init__(self, data, *, metric, may_restore=False, **kwargs):
         super().__init__(
-            data, caption=_("Every change to %(name)s and its readings") % {"name": metric.name},
+            data, caption=html_message(_("Every change to %(name)s and its readings"),
+                                       name=in_page_language(metric, "name")),
             exclude=() if may_restore else ("restore",), **kwargs,
         )
         self.row_header = None  # a log: no column names its rows
@@ -271,44 +295,22 @@ class ApprovalTable(BaseTable):
     row_header = "metric"
 
     select = tables.Column(verbose_name=_("Select"), accessor="pk", empty_values=())
-    metric = tables.TemplateColumn(
-        verbose_name=_("Metric and period"), accessor="metric__name", template_code=(
-            '<a href="{{ record.metric.get_absolute_url }}">{{ record.metric.name }}</a>, '
-            '{{ record.period }}<br><span class="muted">{{ record.metric.plan.name }}'
-            '{% if record.metric.pillar %}, {{ record.metric.pillar.name }}{% endif %}</span>'
-        ),
-    )
-    slice = tables.TemplateColumn(
-        verbose_name=_("District and group"), accessor="district",
-        template_code="{{ record.district }}, {{ record.student_group }}",
-    )
-    value = tables.TemplateColumn(
-        verbose_name=_("New value"), attrs={"td": {"class": "num"}}, template_code=(
-            '{% load figures %}<strong>{% figure record.metric record.value record.qualifier %}'
-            '</strong>{% if record.is_derived %} <span class="badge">derived</span>{% endif %}'
-        ),
-    )
+    # Content (metric, plan, pillar, district and group names) in the page's language,
+    # the English fallback marked lang="en" (translated_content.in_page_language).
+    metric = tables.TemplateColumn(verbose_name=_("Metric and period"), accessor="metric__name",
+                                   template_name="metrics/_approval_metric.html")
+    slice = tables.TemplateColumn(verbose_name=_("District and group"), accessor="district",
+                                  template_name="metrics/_approval_slice.html")
+    value = tables.TemplateColumn(verbose_name=_("New value"), attrs={"td": {"class": "num"}},
+                                  template_name="metrics/_approval_value.html")
     previous = tables.Column(verbose_name=_("Previous approved"), accessor="previous_value",
                              empty_values=(), attrs={"td": {"class": "num"}})
     change = tables.Column(verbose_name=_("Change"), accessor="pk", empty_values=(),
                            attrs={"td": {"class": "num"}})
-    note = tables.TemplateColumn(
-        verbose_name=_("Note and evidence"), accessor="note", empty_values=(), template_code=(
-            '{{ record.note }}{% if record.source_text %} <q>{{ record.source_text }}</q>'
-            '{% endif %}{% if record.evidence_url %} <a href="{{ record.evidence_url }}" '
-            'rel="noopener noreferrer">Evidence link</a>{% endif %}'
-            '{% if record.evidence_file %} <a href="{% url "metrics:evidence" record.pk %}">'
-            'Evidence file{% if record.evidence_name %}: {{ record.evidence_name }}{% endif %}'
-            '</a>{% endif %}{% if not record.evidence_url and not record.evidence_file %}'
-            ' <span class="muted">No evidence given</span>{% endif %}'
-        ),
-    )
-    entered = tables.TemplateColumn(
-        verbose_name=_("Entered"), accessor="updated_at", template_code=(
-            '{{ record.entered_by.get_username|default:"an import" }}, '
-            '{{ record.updated_at|date:"j M Y, H:i" }}'
-        ),
-    )
+    note = tables.TemplateColumn(verbose_name=_("Note and evidence"), accessor="note",
+                                 empty_values=(), template_name="metrics/_approval_note.html")
+    entered = tables.TemplateColumn(verbose_name=_("Entered"), accessor="updated_at",
+                                    template_name="metrics/_approval_entered.html")
     check = tables.Column(verbose_name=_("Plausibility"), accessor="pk", empty_values=())
 
     class Meta(BaseTable.Meta):
@@ -321,19 +323,19 @@ class ApprovalTable(BaseTable):
         super().__init__(data, caption=_("Values waiting for your approval"), **kwargs)
 
     def _what(self, record):
-        return f"{record.metric.name}, {record.period}"
+        return format_html("{}, {}", in_page_language(record.metric, "name"), record.period)
 
     def render_select(self, record):
         return format_html(
             '<input type="checkbox" name="readings" value="{}" id="select-{}"{}>'
-            '<label for="select-{}"><span class="visually-hidden">Select {}</span></label>',
+            '<label for="select-{}"><span class="visually-hidden">{}</span></label>',
             record.pk, record.pk, " checked" if record.pk in self.selected else "",
-            record.pk, self._what(record),
+            record.pk, format_html(_("Select {what}"), what=self._what(record)),
         )
 
     def render_previous(self, record):
         if record.previous_value is None:
-            return format_html('<span class="muted">{}</span>', "None yet")
+            return format_html('<span class="muted">{}</span>', _("None yet"))
         return format_html('{} <span class="muted">({})</span>',
                            record.metric.format(record.previous_value),
                            record.previous_period)
@@ -353,13 +355,14 @@ class ApprovalTable(BaseTable):
             parts.append(format_html(
                 '<p class="warning" id="warning-{}"><span aria-hidden="true">⚠</span> {}</p>'
                 '<input type="checkbox" name="checked" value="{}" id="checked-{}"'
-                ' aria-describedby="warning-{}"{}> <label for="checked-{}">Checked'
+                ' aria-describedby="warning-{}"{}> <label for="checked-{}">{}'
                 '<span class="visually-hidden">: {}</span></label>',
                 record.pk, warning, record.pk, record.pk, record.pk,
-                " checked" if record.pk in self.checked else "", record.pk, self._what(record),
+                " checked" if record.pk in self.checked else "", record.pk, _("Checked"),
+                self._what(record),
             ))
         else:
-            parts.append(format_html('<span class="muted">{}</span>', "Nothing unusual"))
+            parts.append(format_html('<span class="muted">{}</span>', _("Nothing unusual")))
         if error := self.row_errors.get(record.pk):
             parts.append(format_html('<ul class="errorlist" id="error-{}"><li>{}</li></ul>',
                                      record.pk, error))
@@ -417,8 +420,12 @@ class DistrictTable(BaseTable):
 
     def __init__(self, data, *, metric, public_view, **kwargs):
         self.metric, self.public_view = metric, public_view
-        super().__init__(data, caption=_("%(name)s, All students, by district") % {
-            "name": metric.name}, prefix="by-district-", **kwargs)
+        super().__init__(data, caption=html_message(
+            _("%(name)s, All students, by district"), name=in_page_language(metric, "name")),
+            prefix="by-district-", **kwargs)
+
+    def render_district(self, record):
+        return in_page_language(record.district, "name")
 
     def paginate(self, *args, **kwargs):
         # A county has tens of districts: the sorted rows come in one query, which the

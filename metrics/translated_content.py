@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 
 from pillars.models import Goal, Pillar, PriorityArea, Program
 from pillars.translation import (
@@ -29,6 +31,7 @@ from .models import District, Metric, StudentGroup
 from .translation import DIMENSION_FIELDS, METRIC_FIELDS
 
 SPANISH = "es"
+SOURCE_LANGUAGE = "en"
 TRANSLATION_FILE = "translation-es.yaml"
 
 
@@ -45,6 +48,38 @@ class Missing:
     field: str  # the field's name
     english: str  # the English text shown meanwhile
     admin_url: str = ""
+
+
+def active_language():
+    return (translation.get_language() or SOURCE_LANGUAGE).split("-")[0]
+
+
+def shown_in_english(obj, field):
+    """Whether the active language's version of `obj.field` is missing, so the page shows
+    the English text: the one rule of "this is the fallback"."""
+    language = active_language()
+    if obj is None or language == SOURCE_LANGUAGE:
+        return False
+    own = getattr(obj, f"{field}_{language}", None)
+    return not (own or "").strip() and bool((getattr(obj, f"{field}_en", "") or "").strip())
+
+
+def in_page_language(obj, field):
+    """`obj.field` in the active language, as HTML: the English fallback inside
+    `<span lang="en">` so screen readers read it as English; templates ({% tr %}) and
+    Python-built cells (tables, data tables under charts) both call this."""
+    value = getattr(obj, field, "") if obj is not None else ""
+    if shown_in_english(obj, field):
+        return format_html('<span lang="{}">{}</span>', SOURCE_LANGUAGE, value)
+    return format_html("{}", value)
+
+
+def html_message(message, **values):
+    """A translated `message` with %(name)s placeholders, as HTML: the message escaped,
+    each value escaped unless it is HTML already (in_page_language's), so a caption can
+    carry a metric's English name inside its lang="en"."""
+    return mark_safe(escape(message) % {  # noqa: S308 - every part escaped just above
+        key: conditional_escape(value) for key, value in values.items()})
 
 
 def spanish(field):

@@ -7,6 +7,7 @@ app_name = "metrics"
 
 urlpatterns = [
     path("account/", account.account, name="account"),
+    path("account/language/", account.account_language, name="account_language"),
     path("account/tokens/<int:pk>/revoke/", account.revoke_token, name="revoke_token"),
     path("my-updates/", entry.my_updates, name="my_updates"),
     path("approvals/", entry.approvals, name="approvals"),

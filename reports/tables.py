@@ -5,15 +5,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import ExportJob, ExportState
 
 
 def _when(value):
-    # The format is in the catalogue (Spanish: "1 dic 2026, 3:05 p.m."), as Django's own are.
-    return date_format(timezone.localtime(value), gettext("j M Y, H:i"))
+    # The language's short format (lacoe_kpi/formats): "1 dic 2026, 3:05 p.m." in Spanish.
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 class ExportJobTable(tables.Table):

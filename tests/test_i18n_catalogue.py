@@ -27,7 +27,7 @@ SOURCES = ("lacoe_kpi", "metrics", "pillars", "reports", "templates")
 # writes the same way. Anything else equal to its msgid is an entry somebody forgot.
 SAME_IN_SPANISH = {
     "PDF", "CSV", "XLSX", "DOCX", "API", "OpenAPI", "LACOE KPI", "LCAP", "CDE", "Excel",
-    "Word", "PowerPoint", "Plan", "Total", "Error", "Normal",
+    "Word", "PowerPoint", "Plan", "Total", "Error", "Normal", "no",
 }
 
 

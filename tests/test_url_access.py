@@ -184,6 +184,10 @@ EXPECTED = {
     "healthz": _row("200", *READ_ONLY),
     "ok": _row("200", *READ_ONLY),
     "metrics:account": _row(SIGNED_IN, SIGNED_IN, *(["login 405 405 405 405 405 405"] * 2)),
+    # The language of one's e-mails: POST only; an empty form is refused, back to the page.
+    "metrics:account_language": _row("login 405 405 405 405 405 405",
+                                     "login redirect redirect redirect redirect redirect "
+                                     "redirect", *(["login 405 405 405 405 405 405"] * 2)),
     # Someone else's (here: nobody's) token is not revoked: back to the account page.
     "metrics:revoke_token": _row("login 405 405 405 405 405 405",
                                  "login redirect redirect redirect redirect redirect redirect",

@@ -11,6 +11,7 @@ from .dashboard import DashboardScale
 from .dimensions import District, DistrictKind, GroupCategory, StudentGroup
 from .imports import ImportBatch
 from .metric import Accumulation, Direction, Frequency, Level, Metric
+from .preferences import UserPreference
 from .reading import Publication, Reading, ReadingState
 from .reminders import ApprovalDigestLog, ReminderLog
 from .tokens import ApiToken
@@ -23,5 +24,5 @@ __all__ = [
     "Metric", "MetricSnapshot", "PendingRebuild", "PendingSlice", "Publication", "Reading",
     "ReadingState",
     "ReminderLog",
-    "Rollup", "Status", "StudentGroup",
+    "Rollup", "Status", "StudentGroup", "UserPreference",
 ]

@@ -7,9 +7,10 @@ SITE_URL that is unset or a loopback address would send people links that lead
 nowhere: sending is refused (`SiteUrlRefused`) with a message saying what to set.
 Synthetic (demo) plans are never in an e-mail.
 
-Every e-mail is written in the site's language (`settings.LANGUAGE_CODE`), through the
-catalogue: we do not store the language each person reads, and a message sent on a
-pillar lead's action must not take the lead's page language to a steward.
+Every e-mail is written in its recipient's language (metrics.UserPreference: what they
+last chose with the switcher, a `?lang=` link or their account page; else the site's,
+`settings.LANGUAGE_CODE`), subject and body, through the catalogue: a message sent on a
+pillar lead's action never takes the lead's page language to a steward.
 """
 
 import ipaddress
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import selectors
-from ..models import ApprovalDigestLog, ReminderLog
+from ..models import ApprovalDigestLog, ReminderLog, UserPreference
 from ..status import due_on, is_overdue, written_day
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,9 @@ def absolute_url(path):
     return f"{site_url()}{path}"
 
 
-def _mail_language():
-    """The language every e-mail is written in: see the module's docstring."""
-    return translation.override(settings.LANGUAGE_CODE)
+def _mail_language(language):
+    """Write an e-mail in `language` (its recipient's): see the module's docstring."""
+    return translation.override(language)
 
 
 def _hello(user):
@@ -91,11 +92,12 @@ def send_due_reminders(*, today=None):
         for user in row.metric.owners.all():
             owners[user].append(row)
     sent = 0
+    languages = UserPreference.objects.languages(list(owners))
     for user, rows in owners.items():
         due = list(_due_rows(user, rows, today))
         if not due or not user.email:
             continue
-        with transaction.atomic(), _mail_language():
+        with transaction.atomic(), _mail_language(languages[user.pk]):
             ReminderLog.objects.bulk_create(
                 [ReminderLog(user=user, metric=r.metric, period=r.next_period) for r in due],
                 ignore_conflicts=True,
@@ -165,7 +167,7 @@ def notify_returned(*, reading, user=None):
             reverse("metrics:enter", kwargs={"plan": metric.plan.slug, "code": metric.code})
             + f"?period={reading.period}"
         )
-        with _mail_language():
+        with _mail_language(UserPreference.objects.languages([steward])[steward.pk]):
             by = (user.get_full_name() or user.get_username()) if user else _("A pillar lead")
             words = {"by": by, "metric": metric.name, "plan": metric.plan.name,
                      "period": reading.period, "value": reading.display_value}
@@ -205,6 +207,8 @@ def send_approval_digests(*, today=None):
         .exclude(pk__in=ApprovalDigestLog.objects.filter(sent_on=today).values("user_id"))
     )
     sent = 0
+    leads = list(leads)
+    languages = UserPreference.objects.languages(leads)
     for lead in leads:
         queue = selectors.approval_queue(lead).filter(
             metric__plan__is_synthetic=False, metric__plan__closed_at__isnull=True)
@@ -212,7 +216,7 @@ def send_approval_digests(*, today=None):
         if not waiting:
             continue
         first = list(queue[:20])
-        with transaction.atomic(), _mail_language():
+        with transaction.atomic(), _mail_language(languages[lead.pk]):
             _digest, created = ApprovalDigestLog.objects.get_or_create(
                 user=lead, sent_on=today, defaults={"waiting": waiting})
             if not created:

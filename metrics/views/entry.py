@@ -144,7 +144,7 @@ def _conflict_message(metric, current, *, switched=False):
             "replace it."
         ) % {"period": current.period, "district": current.district,
              "group": current.student_group, "value": value, "who": who,
-             "day": formats.date_format(updated, "j M Y"),
+             "day": formats.date_format(updated, "SHORT_DATE_FORMAT"),
              "time": formats.time_format(updated, "H:i")}
     return gettext(
         "%(who)s saved this reading at %(time)s since you opened the form: the value is now "

@@ -53,3 +53,13 @@ def lacoe_reach(lacoe_plan, after_the_plan, users):
     metric.pillar.leads.add(users["lead"])
     aggregates.rebuild()
     return metric
+
+
+@pytest.fixture
+def english_afterwards(settings):
+    """A request's language stays active in its thread: give English back after a
+    Spanish page (tests of Spanish pages use it)."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
