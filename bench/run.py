@@ -516,13 +516,13 @@ def measure_public_metric_page(plans, args, results):
                 previous_publication=Publication.PUBLISHED)
             # The API's readings endpoint without a token (the public plan's published
             # figures) beside the page (issue 17): its first page and the page its `next`
-            # cursor links to, of the same size at both scales (the small metric has 36).
-            readings = (f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}"
-                        "&page_size=30")
+            # cursor links to, full pages of the same size at both scales (the small
+            # metric has 36 rows: the next page is of 18, so that it is full too).
+            readings = f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}&page_size="
             urls[scale] = {
                 "public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/",
-                "api_readings": readings,
-                "api_readings_next": client.get(readings).json()["next"],
+                "api_readings": readings + "30",
+                "api_readings_next": client.get(readings + "18").json()["next"],
             }
             note(f"public metric page and API readings, {scale.label}")
             measure_pages(client, urls[scale], scale.label, args, results)

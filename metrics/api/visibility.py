@@ -21,6 +21,7 @@ from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 from ..access import can_read, public_metrics
 from ..models import Metric, MetricSnapshot, Publication, Reading
+from ..public import withheld as public_withheld
 
 
 def sees_everything(user):
@@ -61,9 +62,11 @@ def published_snapshots(user):
 
 
 def withheld(sees_all, publication):
-    """Whether a figure's value is kept from this caller: `sees_all` is
-    `sees_everything(user)`, worked out once per request."""
-    return not sees_all and publication != Publication.PUBLISHED
+    """Whether a figure's value (and a status judged on it) is kept from this caller: the
+    public pages' rule (metrics.public.withheld) unless `sees_all`, which is
+    `sees_everything(user)`, worked out once per request. A withheld snapshot's status is
+    served as "" (SnapshotSerializer.WITHHELD): the pages' "Status not shown"."""
+    return not sees_all and public_withheld(True, publication)
 
 
 def hidden_points(user):
