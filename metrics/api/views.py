@@ -97,9 +97,17 @@ class AggregateViewSet(_ReadOnly):
     filterset_class = filters.SnapshotFilter
     related = ("metric__plan", "district", "student_group")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The trend points to withhold are looked up for this page's metrics only: all of
+        # the public metrics' county-wide readings would be read for every page otherwise.
+        self.page_metrics = {row.metric_id for row in page} if page is not None else None
+        return page
+
     def get_serializer_context(self):
+        metrics = getattr(self, "page_metrics", None)
         return {**super().get_serializer_context(),
-                "hidden_points": visibility.hidden_points(self.request.user)}
+                "hidden_points": visibility.hidden_points(self.request.user, metrics)}
 
 
 class AnalyticsViewSet(mixins.ListModelMixin, _Base):

@@ -69,11 +69,15 @@ def withheld(sees_all, publication):
     return not sees_all and public_withheld(True, publication)
 
 
-def hidden_points(user):
+def hidden_points(user, metric_ids=None):
     """(metric id, period) of the county-wide figures a trend series may not show this
-    caller (suppressed or undecided): one query, usually of no rows."""
-    if sees_everything(user):
+    caller (suppressed or undecided), of `metric_ids` (None: of every metric): one
+    query, usually of no rows; none for a staff token or no metric."""
+    if sees_everything(user) or metric_ids is not None and not metric_ids:
         return set()
-    return set(published_readings(user).filter(
-        district__is_total=True, student_group__is_total=True,
-    ).exclude(publication=Publication.PUBLISHED).values_list("metric_id", "period"))
+    readings = published_readings(user).filter(
+        district__is_total=True, student_group__is_total=True)
+    if metric_ids is not None:
+        readings = readings.filter(metric_id__in=metric_ids)
+    return set(readings.exclude(publication=Publication.PUBLISHED)
+               .values_list("metric_id", "period"))
