@@ -20,6 +20,7 @@ first-load transfer and each page's throughput under wrk (bench/throughput.py).
     .venv/bin/python bench/run.py                    # 3,600 and 4.32 M readings
     .venv/bin/python bench/run.py --quick            # 3,600 and 86,400 readings
     .venv/bin/python bench/run.py --scale 100,40,10,36 --reuse
+    .venv/bin/python bench/run.py --quick --only public   # the public page and the API
     make bench BENCH_ARGS="--quick"
 """
 
@@ -113,6 +114,11 @@ def parse_args(argv):
              "requests are made)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--only", choices=["public"],
+        help="public: only the public metric page and the API's readings (issue 17), no "
+             "rebuilds, staff pages, pillar sizes or load",
+    )
     parser.add_argument(
         "--no-load", action="store_true",
         help="skip gunicorn: no throughput and no first-load transfer figures",
@@ -509,19 +515,21 @@ def measure_public_metric_page(plans, args, results):
                 latest_publication=Publication.PUBLISHED,
                 previous_publication=Publication.PUBLISHED)
             # The API's readings endpoint without a token (the public plan's published
-            # figures, one page) beside the page (issue 17).
+            # figures) beside the page (issue 17): its first page and the page its `next`
+            # cursor links to, full pages of the same size at both scales (the small
+            # metric has 36 rows: the next page is of 18, so that it is full too).
+            readings = f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}&page_size="
             urls[scale] = {
                 "public_metric_page": f"/plans/{plan.slug}/metrics/{metric.code}/",
-                # One page of the same size at both scales (the small metric has 36).
-                "api_readings": f"/api/v1/readings/?plan={plan.slug}&metric={metric.code}"
-                                "&page_size=30",
+                "api_readings": readings + "30",
+                "api_readings_next": client.get(readings + "18").json()["next"],
             }
             note(f"public metric page and API readings, {scale.label}")
             measure_pages(client, urls[scale], scale.label, args, results)
             reload_status(client, urls[scale]["public_metric_page"], scale.label)
         small, large = urls
         compare(client, urls[small], urls[large], results, args,
-                pages=("public_metric_page", "api_readings"))
+                pages=("public_metric_page", "api_readings", "api_readings_next"))
     finally:
         for plan in plans.values():
             plan.is_public = False
@@ -592,6 +600,7 @@ def main(argv=None):
     try:
         from django.conf import settings
         from django.core.management import call_command
+        from django.db import connection
 
         name = str(settings.DATABASES["default"]["NAME"])
         if not (name == BENCH_DB or (folder and name.startswith(str(folder)))):
@@ -603,6 +612,12 @@ def main(argv=None):
         large_plan = generate_scale(large, args)
         small_plan = generate_scale(small, args)
         give_slices(small_plan, large_plan)
+        if args.only == "public":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            measure_public_metric_page({small: small_plan, large: large_plan}, args, results)
+            figure("load_average_1min_end", os.getloadavg()[0])
+            return
         _, small_urls = run_scale(small, small_plan, args, results, timings=False)
         client, urls = run_scale(large, large_plan, args, results)
         compare(client, small_urls, urls, results, args)

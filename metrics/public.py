@@ -11,14 +11,17 @@ Counts by status: the precomputed roll-ups (Rollup) count every metric, held-bac
 too, so the public view never reads them. It counts the public metrics' county-wide
 snapshots by status in one grouped query (the precomputed per-metric aggregate, never
 raw readings) and rolls each node up with the one roll-up rule (`status.rollup_status`).
-A metric whose latest figure is suppressed keeps its status word: a status is a band of
-progress, not the figure; its reason (which quotes the figure) and its progress are
-removed with the figure.
+A metric whose latest figure is withheld has no public status either (`public_status`):
+a status word is judged against the target on the figure, so On track or Off track
+beside a hidden figure bounds it. Its row, its place in the counts by status, the home
+page's callouts and the API's aggregates say "Status not shown: the figure is
+suppressed" (status.WITHHELD, with the figure's mark and footnote) instead; its reason
+and progress go with the figure. Staff pages keep the real status.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext, gettext_noop
 
@@ -26,7 +29,7 @@ from . import access, privacy
 from .language import with_translations
 from .models import Metric, MetricSnapshot, Publication, Reading, Status
 from .selectors import county_wide_readings, dashboard_rows, headline_rows
-from .status import rollup_status
+from .status import WITHHELD, rollup_status
 
 PUBLISHED = Publication.PUBLISHED
 # English here (one constant to compare), in the page's language where written (footnote);
@@ -50,13 +53,27 @@ def footnote(publication, plan):
     return privacy.footnote(reason, plan.suppression_threshold)
 
 
+def withheld(has_value, publication):
+    """Whether the public is kept from a latest figure: there is one, and the publication
+    rule has not published it (suppressed, or not decided yet: fail closed)."""
+    return has_value and publication != PUBLISHED
+
+
+def public_status(status, has_value, publication):
+    """The status the public may see of a slice: its own, or status.WITHHELD when it was
+    judged on a figure the public may not see (`withheld`)."""
+    return WITHHELD if withheld(has_value, publication) else status
+
+
 def public_row(row, plan):
     """A county-wide snapshot row as the public may see it, changed in place: a figure
     that is not published is removed (with the progress and reason that quote it), and
     `row.suppressed` / `row.footnote` say so; staff-only parts (pending and returned
     values, the earlier plans' series) are removed always."""
-    row.suppressed = row.latest_value is not None and row.latest_publication != PUBLISHED
+    has_value = row.latest_value is not None
+    row.suppressed = withheld(has_value, row.latest_publication)
     row.footnote = footnote(row.latest_publication, plan) if row.suppressed else ""
+    row.status = public_status(row.status, has_value, row.latest_publication)
     if row.suppressed:
         row.latest_value, row.latest_qualifier = None, ""
         row.progress = row.expected = None
@@ -124,8 +141,14 @@ def public_rollups(plan, pillar=None):
     rows = public_dashboard_rows(plan).order_by()
     if pillar is not None:
         rows = rows.filter(metric__pillar=pillar)
-    grouped = list(rows.values_list("metric__pillar", "metric__priority_area", "metric__goal",
-                                    "status").annotate(n=Count("id")))
+    grouped = list(rows.annotate(has_value=ExpressionWrapper(
+        Q(latest_value__isnull=False), output_field=BooleanField())).values_list(
+        "metric__pillar", "metric__priority_area", "metric__goal", "status",
+        "latest_publication", "has_value").annotate(n=Count("id")))
+    # A withheld figure's status is counted as not shown (public_status), so a pillar of
+    # one such metric does not say "1 on track".
+    grouped = [(pillar_id, area_id, goal_id, public_status(status, has_value, publication), n)
+               for pillar_id, area_id, goal_id, status, publication, has_value, n in grouped]
     counts = {}
     for pillar_id, area_id, goal_id, status, n in grouped:
         nodes = [("plan", plan.pk)] if pillar is None else []

@@ -98,12 +98,19 @@ CHANGES = (Status.IMPROVED, Status.MAINTAINED, Status.DECLINED)
 NOT_TRACKED = (Status.CONTEXT, Status.RETIRED)
 STATUS_ORDER = [s for s in STATUS_DISPLAY if s not in (*NOT_TRACKED, Status.NOT_ENOUGH_TARGETS)]
 UNKNOWN_DISPLAY = StatusDisplay(gettext_lazy("Unknown"), "?", "#4a5560")
+# Not a stored status: what the public is shown in place of a status judged on a figure
+# the publication rule withholds (metrics.public.public_status decides); its icon is the
+# suppression mark, privacy.MARK, that points to the figure's footnote.
+WITHHELD = "withheld"
+WITHHELD_DISPLAY = StatusDisplay(gettext_lazy("Status not shown: the figure is suppressed"),
+                                 "*", "#4a5560")
 
 
 def display(status, *, final=False) -> StatusDisplay:
     """How `status` looks, its word in the active language; `final` (its plan is
     closed) adds "(final)" to the word."""
-    shown = STATUS_DISPLAY.get(status, UNKNOWN_DISPLAY)
+    shown = WITHHELD_DISPLAY if status == WITHHELD else STATUS_DISPLAY.get(status,
+                                                                           UNKNOWN_DISPLAY)
     word = _("%(status)s (final)") % {"status": shown.word} if final else str(shown.word)
     return replace(shown, word=word)
 
@@ -373,6 +380,8 @@ COUNT_WORDS = {
     Status.BASELINE: ngettext_lazy("%(count)s baseline", "%(count)s baseline", "count"),
     Status.NO_TARGET: ngettext_lazy("%(count)s no target", "%(count)s no target", "count"),
     Status.NO_DATA: ngettext_lazy("%(count)s no data", "%(count)s no data", "count"),
+    WITHHELD: ngettext_lazy("%(count)s status not shown (figure suppressed)",
+                            "%(count)s statuses not shown (figures suppressed)", "count"),
 }
 
 

@@ -10,7 +10,7 @@ from . import equity, plausibility
 from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
-from .status import Status, baseline_label, display, is_overdue
+from .status import WITHHELD, Status, baseline_label, display, is_overdue
 from .translated_content import html_message, in_page_language
 from .units import format_change, plain_number
 
@@ -19,6 +19,8 @@ PER_PAGE = 50
 
 def status_word(status, label, *, period=None, final=False):
     """The status in words, "Baseline (2023-24)" for a baseline, "On track (final)" if closed."""
+    if status == WITHHELD:  # its word, never "(final)": no status is shown to be final
+        return display(status).word
     if status == Status.BASELINE and period:
         label = baseline_label(period)
     return _("%(status)s (final)") % {"status": label} if final else label

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from metrics.status import STATUS_ORDER, Status, display
+from metrics.status import STATUS_ORDER, WITHHELD, Status, display
 from metrics.units import spec
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 13,
@@ -56,14 +56,15 @@ def _render(figure, div_id, height):
 
 def status_distribution(counts, div_id, *, height=120):
     """A horizontal stacked bar of how many metrics are in each status."""
+    # (A public page's statuses withheld with their figures are counted too: WITHHELD.)
     traces = [
         {
-            "type": "bar", "orientation": "h", "name": str(status.label),
+            "type": "bar", "orientation": "h", "name": display(status).word,
             "x": [counts.get(status, 0)], "y": [""],
             "marker": {"color": display(status).colour},
-            "hovertemplate": f"{status.label}: %{{x}}<extra></extra>",
+            "hovertemplate": f"{display(status).word}: %{{x}}<extra></extra>",
         }
-        for status in STATUS_ORDER
+        for status in (*STATUS_ORDER, WITHHELD)
         if counts.get(status, 0)
     ]
     figure = {

@@ -9,9 +9,10 @@ nothing (an empty page), as a search does.
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
+from django.db.models import Subquery
 from django_filters import rest_framework as filters
 
-from ..models import MetricSnapshot, Reading
+from ..models import District, Metric, MetricSnapshot, Reading, StudentGroup
 from ..periods import PERIOD_FORMATS_HELP, Period
 
 _SLUG = {"max_length": 100, "validators": [validate_slug]}
@@ -75,6 +76,32 @@ class ReadingFilter(_SliceFilter):
     class Meta:
         model = Reading
         fields = ["plan", "pillar", "metric", "period", "district", "student_group"]
+
+    def filter_queryset(self, queryset):
+        """What names one row (a plan and a metric's code, unique in its plan; a
+        district's or a student group's code) is a scalar subquery, `metric_id = (SELECT
+        id ...)`, which PostgreSQL evaluates first: it then reads the keyset index
+        (pagination.py) in page order from that metric, checking the district and group
+        in the index, and stops after one page; a code nobody uses is NULL there, which
+        the index scan answers at once with no row. Joined instead, the reading is the
+        inner side of the join and its order is lost: every row of the metric is read
+        and sorted for each page, and a district code nobody uses walks the whole index
+        (EXPLAIN ANALYZE at 1.08 M readings, 10,800 of the metric: 76 ms a page against
+        under 1 ms; 2 s against 0.1 ms)."""
+        data = dict(self.form.cleaned_data)
+        named = {}
+        if data.get("plan") and data.get("metric"):
+            named["metric_id"] = Metric.objects.filter(plan__slug=data.pop("plan"),
+                                                       code=data.pop("metric"))
+        for name, model in (("district", District), ("student_group", StudentGroup)):
+            if data.get(name):
+                named[f"{name}_id"] = model.objects.filter(code=data.pop(name))
+        for column, rows in named.items():
+            # order_by(): not the model's own order, which would join for nothing.
+            queryset = queryset.filter(**{column: Subquery(rows.order_by().values("pk"))})
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
 
 class SnapshotFilter(_SliceFilter):

@@ -1,23 +1,18 @@
 """Thin read-only viewsets: a queryset from visibility.py, a serializer, a FilterSet.
 
-Each list is paginated (`?page=`, `?page_size=` up to MAX_PAGE_SIZE) and reads a
-constant number of queries whatever its length (select_related on every row's
-relations; tests/metrics/test_api.py pins the counts). Aggregates are the precomputed
-snapshots: nothing here aggregates readings.
+Each list is paginated (`?page_size=` up to MAX_PAGE_SIZE): the plan's structure and
+the aggregates by numbered pages (`?page=`), readings and analytics rows, which run to
+millions, by keyset pages (`?cursor=` from a page's `next` / `previous` link:
+pagination.KeysetPages says why). Each list reads a constant number of queries whatever
+its length (select_related on every row's relations; tests/metrics/test_api.py pins the
+counts). Aggregates are the precomputed snapshots: nothing here aggregates readings.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import mixins, pagination, viewsets
+from rest_framework import mixins, viewsets
 
 from . import filters, serializers, visibility
-
-MAX_PAGE_SIZE = 1000
-
-
-class Pages(pagination.PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
+from .pagination import KeysetPages, Pages
 
 
 class _Base(viewsets.GenericViewSet):
@@ -90,6 +85,7 @@ class ReadingViewSet(_ReadOnly):
     serializer_class = serializers.ReadingSerializer
     filterset_class = filters.ReadingFilter
     related = ("metric__plan", "district", "student_group")
+    pagination_class = KeysetPages  # its order is the pages' key
 
 
 class AggregateViewSet(_ReadOnly):
@@ -101,9 +97,17 @@ class AggregateViewSet(_ReadOnly):
     filterset_class = filters.SnapshotFilter
     related = ("metric__plan", "district", "student_group")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The trend points to withhold are looked up for this page's metrics only: all of
+        # the public metrics' county-wide readings would be read for every page otherwise.
+        self.page_metrics = {row.metric_id for row in page} if page is not None else None
+        return page
+
     def get_serializer_context(self):
+        metrics = getattr(self, "page_metrics", None)
         return {**super().get_serializer_context(),
-                "hidden_points": visibility.hidden_points(self.request.user)}
+                "hidden_points": visibility.hidden_points(self.request.user, metrics)}
 
 
 class AnalyticsViewSet(mixins.ListModelMixin, _Base):
@@ -114,5 +118,4 @@ class AnalyticsViewSet(mixins.ListModelMixin, _Base):
     serializer_class = serializers.AnalyticsSerializer
     filterset_class = filters.ReadingFilter
     related = ("metric__plan", "district", "student_group")
-    ordering = ("metric__plan_id", "metric__code", "period_start", "district__code",
-                "student_group__code", "pk")
+    pagination_class = KeysetPages

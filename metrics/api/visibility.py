@@ -21,6 +21,7 @@ from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 from ..access import can_read, public_metrics
 from ..models import Metric, MetricSnapshot, Publication, Reading
+from ..public import withheld as public_withheld
 
 
 def sees_everything(user):
@@ -61,16 +62,22 @@ def published_snapshots(user):
 
 
 def withheld(sees_all, publication):
-    """Whether a figure's value is kept from this caller: `sees_all` is
-    `sees_everything(user)`, worked out once per request."""
-    return not sees_all and publication != Publication.PUBLISHED
+    """Whether a figure's value (and a status judged on it) is kept from this caller: the
+    public pages' rule (metrics.public.withheld) unless `sees_all`, which is
+    `sees_everything(user)`, worked out once per request. A withheld snapshot's status is
+    served as "" (SnapshotSerializer.WITHHELD): the pages' "Status not shown"."""
+    return not sees_all and public_withheld(True, publication)
 
 
-def hidden_points(user):
+def hidden_points(user, metric_ids=None):
     """(metric id, period) of the county-wide figures a trend series may not show this
-    caller (suppressed or undecided): one query, usually of no rows."""
-    if sees_everything(user):
+    caller (suppressed or undecided), of `metric_ids` (None: of every metric): one
+    query, usually of no rows; none for a staff token or no metric."""
+    if sees_everything(user) or metric_ids is not None and not metric_ids:
         return set()
-    return set(published_readings(user).filter(
-        district__is_total=True, student_group__is_total=True,
-    ).exclude(publication=Publication.PUBLISHED).values_list("metric_id", "period"))
+    readings = published_readings(user).filter(
+        district__is_total=True, student_group__is_total=True)
+    if metric_ids is not None:
+        readings = readings.filter(metric_id__in=metric_ids)
+    return set(readings.exclude(publication=Publication.PUBLISHED)
+               .values_list("metric_id", "period"))

@@ -209,6 +209,10 @@ class Reading(models.Model):
         indexes = [
             models.Index(fields=["metric", "district", "student_group", "-period_end"]),
             models.Index(fields=["state"]),
+            # The API's keyset pages of readings and analytics rows walk this order
+            # (metrics/api/pagination.py: READING_KEY); approved rows only, all it serves.
+            models.Index(fields=["metric", "period_start", "district", "student_group", "id"],
+                         condition=Q(approved_value__isnull=False), name="reading_keyset"),
         ]
 
     def __str__(self):

@@ -2,7 +2,7 @@ from django import template
 
 from ..equity import view_url
 from ..latest_figure import latest_figure as latest_figure_html
-from ..status import STATUS_DISPLAY, count_words, plan_life
+from ..status import STATUS_DISPLAY, WITHHELD, count_words, display, plan_life
 from ..tables import row_status_badge, status_badge
 from ..units import format_change
 
@@ -46,12 +46,8 @@ def plan_life_message(plan):
 
 @register.filter
 def status_label(code):
-    from ..models import Status
-
-    try:
-        return Status(code).label
-    except ValueError:
-        return code
+    """A status's word, "Status not shown: …" for a withheld one; an unknown code as it is."""
+    return display(code).word if code in STATUS_DISPLAY or code == WITHHELD else code
 
 
 @register.simple_tag

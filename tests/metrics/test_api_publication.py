@@ -104,3 +104,19 @@ def test_a_staff_token_sees_the_real_values_and_the_decisions(world, users):
     assert "Tiny's own words" in body("readings/", raw).content.decode()
     snapshots = {r["district"]: r for r in body("aggregates/", raw).json()["results"]}
     assert snapshots["tiny"]["latest_value"] == 77.78
+
+
+def test_the_withheld_trend_points_are_looked_up_for_the_page_s_metrics_only(world):
+    """(All of the public metrics' county-wide readings would be read for every page.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = MetricFactory(pillar=world.pillar, code="other")
+    ReadingFactory(metric=other, value=1)
+    rebuild_all()
+    with CaptureQueriesContext(connection) as queries:
+        rows = body("aggregates/", metric="rate", district="all").json()["results"]
+    assert [row["metric"] for row in rows] == ["rate"]
+    points = [q["sql"] for q in queries.captured_queries if "publication" in q["sql"]
+              and "metrics_metricsnapshot" not in q["sql"]]
+    assert len(points) == 1 and f"IN ({world.pk})" in points[0].replace('"', "")
