@@ -213,10 +213,15 @@ HEALTH_FULL_REBUILD_WARN_HOURS = envint("HEALTH_FULL_REBUILD_WARN_HOURS", 26, mi
 REPORT_EXPORT_TTL_HOURS = envint("REPORT_EXPORT_TTL_HOURS", 24, minimum=1)
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    # Django's, keeping its redis-py client (metrics/redis_cache.py says why).
+    CACHES = {"default": {"BACKEND": "metrics.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions read from Redis, written through to the database (metrics/sessions.py: a page
+# needs no query for its session). The embedded default keeps them in the database: its
+# cache is per process, so a sign-out in one would not reach another's.
+if REDIS_URL:
+    SESSION_ENGINE = "metrics.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -237,8 +242,12 @@ LOGOUT_REDIRECT_URL = "pillars:home"
 # before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, whose signed-in user and permissions come from the shared
+    # cache while no change of users, roles or permissions has committed since
+    # (metrics/user_cache.py); only with Redis: the embedded cache is per process.
+    "metrics.user_cache.CachedModelBackend",
 ]
+USER_CACHE = bool(REDIS_URL)
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))

@@ -133,6 +133,16 @@ def aggregates_version(state):
     return (state.last_rebuild_at, pending["n"], pending["last"])
 
 
+# The same three values as SQL, so that a page's key reads them inside its own query
+# (pillars/page_cache.py: one round trip for the whole key, and no ORM to compile).
+def aggregates_version_sql():
+    """Three select-list columns: last_rebuild_at, the pending count, the newest pending
+    request (aggregates_version's parts, in its order)."""
+    state, pending = AggregateState._meta.db_table, PendingRebuild._meta.db_table
+    return (f"(SELECT last_rebuild_at FROM {state} WHERE id = 1), "  # noqa: S608 - model tables
+            f"(SELECT COUNT(*) FROM {pending}), (SELECT MAX(requested_at) FROM {pending})")
+
+
 def metric_page(plan_slug, code):
     """One metric with its place in the plan and owners, and its county-wide snapshot."""
     metric = get_object_or_404(
@@ -316,6 +326,7 @@ def approved_county_readings(plan, pillars, *, until):
         .only(
             "id", "metric_id", "period", "period_start", "period_end", "approved_value",
             "approved_qualifier", "is_derived", "value", "numerator", "denominator",
+            "approved_at",
         ).order_by("metric_id", "period_end", "period_start")
     )
 

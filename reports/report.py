@@ -149,6 +149,7 @@ class Report:
     all_pillars: bool
     generated_at: object
     year_end: object = None
+    figures_as_of: object = None  # its newest approval: the PDF's date (render/pdf.py)
     plan_wide: list = field(default_factory=list)  # every plan-wide metric's figure
 
     @property
@@ -256,7 +257,8 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
     year = Period.parse(school_year)
     prior = year.previous()
     metrics = selectors.report_metrics(plan, chosen)
-    grouped = by_metric(selectors.readings_until(plan, chosen, year))
+    readings = selectors.readings_until(plan, chosen, year)
+    grouped = by_metric(readings)
     highlights = selectors.highlights(plan, school_year)
 
     figures = {m.pk: _figure(m, grouped.get(m.pk, []), year, prior) for m in metrics}
@@ -296,6 +298,7 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
         introduction=intro_body, introduction_html=markdown.render(intro_body, heading_level=3),
         all_pillars=len(chosen) == len(all_pillars), generated_at=timezone.now(),
         year_end=year.end, plan_wide=[figures[m.pk] for m in metrics if m.pillar_id is None],
+        figures_as_of=max((r.approved_at for r in readings if r.approved_at), default=None),
     )
 
 

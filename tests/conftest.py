@@ -53,7 +53,7 @@ def use_redis(settings, url, *, broker_only=False):
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
     if not broker_only:
         settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+            "BACKEND": "metrics.redis_cache.RedisCache", "LOCATION": url}}
     drop_pooled_connections()
     try:
         yield url
@@ -81,21 +81,25 @@ def _fresh_cache():
     from django.core.cache import cache, caches
     from django.core.cache.backends.locmem import LocMemCache
 
+    from metrics import user_cache
     from metrics.aggregates.queue import QUEUED_KEY
     from pillars.views import PAGE_CACHE_PREFIX
+    from reports.render.pdf import PDF_CACHE_PREFIX
 
     with contextlib.suppress(Exception):  # a test that has Redis down on purpose
         cache.delete(QUEUED_KEY)
     # Cached pages (pillars.views.cached_part) are keyed on the aggregates' state, which a
     # rolled-back test can leave the same with other rows (SQLite reuses ids, a frozen
     # clock repeats the rebuild time): the in-process cache is emptied; in Redis, shared,
-    # only the pages' keys go.
+    # only the pages' keys go, the kept PDFs, and the users' generation (metrics/user_cache.py).
     if isinstance(caches["default"], LocMemCache):
         cache.clear()
     else:
         with contextlib.suppress(Exception):
             client = caches["default"]._cache.get_client(write=True)
-            keys = list(client.scan_iter(match=cache.make_key(f"{PAGE_CACHE_PREFIX}*")))
+            keys = [key for prefix in (PAGE_CACHE_PREFIX, PDF_CACHE_PREFIX)
+                    for key in client.scan_iter(match=cache.make_key(f"{prefix}*"))]
+            keys.append(cache.make_key(user_cache.GENERATION_KEY))  # every user's entry
             if keys:
                 client.delete(*keys)
     yield

@@ -7,6 +7,7 @@ they are missing, `unavailable_reason()` says so in plain words.
 """
 
 import functools
+import hashlib
 import logging
 import re
 import threading
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from metrics.redis_cache import cache_get, cache_set
 
 from . import columns, lines
 
@@ -85,8 +88,46 @@ def render_html(report):
     })
 
 
+# Whole PDFs kept (issue 14: a warm PDF within 1 s; laying one out takes 1.5-2 s of CPU),
+# keyed on their print HTML, which holds everything the PDF shows (the figures, the
+# highlights, the plan's words, the language, the pillars chosen, the stylesheets), and
+# on the code that lays it out: a new approved value or edit gives new HTML, hence a new
+# PDF at once, with nothing to invalidate. The HTML carries no time of its own making
+# (the colophon dates the figures by their newest approval). In the Django cache (Redis
+# in production, shared by the worker that makes exports and the web processes; locmem
+# embedded): a key per distinct document (LACOE's 2023-24 report: 131 kB, 21 pages),
+# none above CACHED_MAX_BYTES, each kept PDF_CACHE_SECONDS. Not in the export job's
+# file: the management command and the bench produce no job, and a job's file expires
+# and is deleted with its job.
+PDF_CACHE_PREFIX = "reports:pdf:"
+PDF_CACHE_SECONDS = 24 * 60 * 60
+CACHED_MAX_BYTES = 20 * 1024 * 1024
+_LAYOUT_CODE = ("pdf.py", "columns.py", "lines.py")
+
+
 def render_pdf(report):
-    return pdf_from_html(render_html(report))
+    html = render_html(report)
+    key = pdf_cache_key(html)
+    data = cache_get(key)
+    if data is None:
+        data = pdf_from_html(html)
+        if len(data) <= CACHED_MAX_BYTES:
+            cache_set(key, data, PDF_CACHE_SECONDS)
+    return data
+
+
+def pdf_cache_key(html):
+    return PDF_CACHE_PREFIX + hashlib.sha256(_code_version() + html.encode()).hexdigest()
+
+
+@functools.cache
+def _code_version():
+    """What lays the HTML out besides itself: WeasyPrint's version and our layout code."""
+    import weasyprint
+
+    here = Path(__file__).resolve().parent
+    code = b"".join((here / name).read_bytes() for name in _LAYOUT_CODE)
+    return hashlib.sha256(weasyprint.__version__.encode() + PDF_VARIANT.encode() + code).digest()
 
 
 def pdf_from_html(html):

@@ -81,10 +81,10 @@ def test_pillar_page_query_count_does_not_grow_with_metrics_or_readings(
     _, pillar, headline = plan_with_figures
     client.force_login(users["leadership"])
     # 18: with the plan's life (its end and grace, once) and the newest approved period;
-    # 20 with the filter's district and student-group choices (one query each); 23 with
-    # the whole-page cache's key (pillars/page_cache.py: its version, state and the plan's
-    # publication), which a cached repeat costs instead of the page.
-    with django_assert_max_num_queries(23) as baseline:
+    # 20 with the filter's district and student-group choices (one query each); 21 with
+    # the whole-page cache's key (pillars/page_cache.py: the aggregates' version and the
+    # plan's publication in one query), which a cached repeat costs instead of the page.
+    with django_assert_max_num_queries(21) as baseline:
         client.get(pillar.get_absolute_url())
     for i in range(30):
         metric = MetricFactory(pillar=pillar)

@@ -5,8 +5,12 @@ import subprocess
 import zlib
 
 import pytest
+from django.utils import formats, timezone
 
+from metrics.models import Metric, Reading
+from metrics.services import reading_record
 from reports import services
+from reports.render import pdf
 from reports.report import report_title
 
 from ..conftest import need_poppler, need_weasyprint, squash
@@ -142,3 +146,30 @@ def test_pdfs_of_one_thread_share_their_fonts_and_threads_do_not():
     thread.start()
     thread.join()
     assert other[0] is not first
+
+
+def test_the_same_figures_give_the_kept_pdf_and_a_new_approved_value_a_new_one(
+    lacoe, monkeypatch, tmp_path
+):
+    # The PDF is kept under its print HTML (reports/render/pdf.py): the same figures are
+    # not laid out again; another language, or a new approved value, is a new document.
+    need_weasyprint()
+    made, lay_out = [], pdf.pdf_from_html
+    monkeypatch.setattr(pdf, "pdf_from_html", lambda html: made.append(html) or lay_out(html))
+    first = services.produce(lacoe, YEAR, "pdf")
+    assert services.produce(lacoe, YEAR, "pdf") == first and len(made) == 1
+    services.produce(lacoe, YEAR, "pdf", language="es")
+    assert len(made) == 2
+    reach = Metric.objects.get(plan=lacoe, code="p4-facebook-reach")  # 65,000 in 2023-24
+    reading_record(metric=reach, period=YEAR, value="61234", approve=True)
+    path = tmp_path / "new.pdf"
+    path.write_bytes(services.produce(lacoe, YEAR, "pdf"))
+    assert len(made) == 3
+    text = _run("pdftotext", "-raw", "-enc", "UTF-8", str(path), "-")
+    assert "61,234" in text
+    # Dated by its newest approval, never by when it was made (which would change it).
+    approved = Reading.objects.get(metric=reach, period=YEAR, district__is_total=True,
+                                   student_group__is_total=True).approved_at
+    when = formats.date_format(timezone.localtime(approved), "j F Y, H:i")
+    assert f"Figures as of their newest approval: {when}." in squash(text)
+    assert "Produced" not in text
