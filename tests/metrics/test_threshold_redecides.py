@@ -21,6 +21,13 @@ from ..factories import DistrictFactory, MetricFactory, PlanFactory, ReadingFact
 SMALL = "66.67"  # 30 of Small's 45 students: public at 11, hidden at 50
 
 
+@pytest.fixture(autouse=True)
+def _in_process_worker(settings):
+    # The task runs here, as the worker would run it: with REDIS_URL (CI's first leg) it
+    # would otherwise wait in Redis for a worker this test does not start.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def plan(db):
     plan = PlanFactory(slug="open", is_public=True)
