@@ -46,6 +46,16 @@ class SessionStore(CachedDBStore):
         self._cache_set(data, self.get_expiry_age(expiry=stored.expire_date))
         return data
 
+    def exists(self, session_key):
+        # Asked for every new session key: the cache first (as cached_db does), the
+        # database when the cache cannot be reached.
+        try:
+            if self.cache_key_prefix + session_key in self._cache:
+                return True
+        except UNREACHABLE:
+            pass
+        return super(CachedDBStore, self).exists(session_key)
+
     def save(self, must_create=False):
         super(CachedDBStore, self).save(must_create)  # the database row
         self._cache_set(self._session, self.get_expiry_age())
