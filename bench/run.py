@@ -115,9 +115,10 @@ def parse_args(argv):
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
-        "--only", choices=["public"],
+        "--only", choices=["public", "pages"],
         help="public: only the public metric page and the API's readings (issue 17), no "
-             "rebuilds, staff pages, pillar sizes or load",
+             "rebuilds, staff pages, pillar sizes or load; pages: every page of both scales "
+             "(staff, equity views, public, API), no rebuilds, pillar sizes or load",
     )
     parser.add_argument(
         "--no-load", action="store_true",
@@ -468,19 +469,26 @@ def compare(client, small_urls, large_urls, results, args, pages=PAGES):
 
 
 def measure_by_district(client, plans, args, results):
-    """Issue 16: the metric page's "By district" view (its sortable table and the heat
-    map district x group of the table's page) at both scales: the small plan's metric
-    has no district figure, the large one's 80 districts x 15 groups. Printed as
-    `metric_by_district_*` (and `queries_metric_by_district_*`), with the ratio
-    large/small, requests alternating (compare)."""
-    page = "metric_by_district"
+    """Issue 16: the metric page's equity views at both scales: "By district" (its
+    sortable table and the heat map district x group of the table's page) and "By student
+    group" within one district (`?view=groups&district=`: its 15 groups). The small plan's
+    metric has no district figure, the large one's 80 districts x 15 groups. Printed as
+    `metric_by_district_*` and `metric_by_group_district_*` (and their `queries_*`), with
+    the ratio large/small, requests alternating (compare)."""
+    from metrics.models import District
+
+    pages = ("metric_by_district", "metric_by_group_district")
     urls = {}
     for scale, plan in plans.items():
         page_metric, _ = choose_metrics(plan)
-        urls[scale] = {page: f"/plans/{plan.slug}/metrics/{page_metric.code}/?view=districts"}
+        # The same district at both scales (the small plan shows the large one's).
+        district = District.objects.own(plan).filter(is_total=False).order_by("name").first()
+        base = f"/plans/{plan.slug}/metrics/{page_metric.code}/"
+        urls[scale] = {"metric_by_district": f"{base}?view=districts",
+                       "metric_by_group_district": f"{base}?view=groups&district={district.pk}"}
         measure_pages(client, urls[scale], scale.label, args, results)
     small, large = plans
-    compare(client, urls[small], urls[large], results, args, pages=(page,))
+    compare(client, urls[small], urls[large], results, args, pages=pages)
 
 
 def reload_status(client, url, label):
@@ -618,12 +626,20 @@ def main(argv=None):
             measure_public_metric_page({small: small_plan, large: large_plan}, args, results)
             figure("load_average_1min_end", os.getloadavg()[0])
             return
+        if args.only == "pages":  # no timed rebuilds: one, so the aggregates are whole
+            from metrics import aggregates
+
+            aggregates.rebuild()
         _, small_urls = run_scale(small, small_plan, args, results, timings=False)
-        client, urls = run_scale(large, large_plan, args, results)
+        client, urls = run_scale(large, large_plan, args, results,
+                                 timings=args.only != "pages")
         compare(client, small_urls, urls, results, args)
-        note("the metric page by district")
+        note("the metric page by district and by group")
         measure_by_district(client, {small: small_plan, large: large_plan}, args, results)
         measure_public_metric_page({small: small_plan, large: large_plan}, args, results)
+        if args.only == "pages":
+            figure("load_average_1min_end", os.getloadavg()[0])
+            return
         note("pillar pages of 30 and 300 metrics")
         measure_pillar_sizes(args, client)
         if not args.no_load:

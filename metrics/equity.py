@@ -260,6 +260,7 @@ class HeatCell:
     band: int | None  # 1..5, None for no colour (no figure, or hidden)
     word: str  # the band in words: colour is never the only cue
     colour: str = ""  # the Dashboard's colour in words, where the slice has one
+    no_colour: str = ""  # else, on a scaled metric, the Dashboard's reason (Placement.reason)
 
 
 def bands(metric, values):
@@ -311,8 +312,11 @@ def heat_map(metric, districts, *, public_view):
         groups.setdefault(snapshot.student_group_id, snapshot.student_group)
         cells[snapshot.district_id, snapshot.student_group_id] = now
         placed = _placed(metric, snapshot, now, before, public_view=public_view)
-        if placed is not None and placed.colour:
-            colours[snapshot.district_id, snapshot.student_group_id] = placed.colour_word
+        if placed is not None:
+            # A colour, or why the Dashboard gives none (too few students...), as the
+            # by-group view says it: a blank would read as a colour forgotten.
+            colours[snapshot.district_id, snapshot.student_group_id] = (
+                (placed.colour_word, "") if placed.colour else ("", placed.reason))
     band_of = bands(metric, [figure.value for figure in cells.values()
                              if figure.published or not public_view])
     rows = []
@@ -325,7 +329,7 @@ def heat_map(metric, districts, *, public_view):
                                     else gettext("not published")))
             else:
                 row.append(HeatCell(figure, *band_of(figure.value),
-                                    colours.get((district.pk, group_id), "")))
+                                    *colours.get((district.pk, group_id), ("", ""))))
         rows.append((district, row))
     return HeatMap(list(groups.values()), rows, footnotes(cells.values()),
                    metric.dashboard_scale is not None)

@@ -64,3 +64,20 @@ def by_group_url(metric, district):
     """The metric page's "By student group" view of `district` (the county's for the
     county-wide row)."""
     return view_url(metric, district_id=None if district.is_total else district.pk)
+
+
+@register.filter
+def td_attrs(column):
+    """`column.attrs.td.as_html` for the cells of a table's `column` (a BoundColumn), worked
+    out once per table when no attribute depends on the row (no callable): django-tables2
+    rebuilds a column's attributes for every cell, which made rows with figures cost a
+    page many times an empty one (bench/run.py, the by-group view of one district)."""
+    cached = getattr(column, "_td_html", None)
+    if cached is not None:
+        return cached
+    html = column.attrs["td"].as_html()
+    attrs = (column._table.attrs, column.column.attrs)  # noqa: SLF001 - the table it belongs to
+    if not any(callable(value) for source in attrs for key in ("td", "cell")
+               for value in (source.get(key) or {}).values()):
+        column._td_html = html  # noqa: SLF001 - our cache on django-tables2's object
+    return html

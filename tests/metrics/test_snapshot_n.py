@@ -132,6 +132,23 @@ def test_the_heat_map_gives_the_dashboard_colour_where_a_slice_has_one(absent):
     assert [cell.colour for cell in rows["North"]] == ["Yellow", ""]
 
 
+@pytest.mark.parametrize("public_view", [True, False])
+def test_the_heat_map_says_why_a_slice_of_too_few_students_has_no_colour(absent, public_view):
+    heat = _context(absent, public_view=public_view)["heat_map"]
+    north = dict(heat.rows)[absent["north"]]
+    assert [cell.no_colour for cell in north] == ["", (
+        "Too few students (20): the Dashboard gives a colour only from 30." if not public_view
+        else "Too few students: the Dashboard gives a colour only from 30.")]
+
+
+def test_the_heat_map_page_writes_the_no_colour_reason(client, users, absent):
+    client.force_login(users["leadership"])
+    url = reverse("metrics:metric", args=["ca", "absent"])
+    districts = client.get(url + "?view=districts").content.decode()
+    assert ('<span class="heat-word">Too few students (20): the Dashboard gives a colour '
+            "only from 30.</span>") in districts
+
+
 def test_the_metric_page_shows_the_colour_and_the_no_colour_wording(client, users, absent):
     client.force_login(users["leadership"])
     url = reverse("metrics:metric", args=["ca", "absent"])
