@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Metric, Reading, ReadingState
+from .models.reading import returned_label
 
 READING_HISTORY_FIELDS = ("period", "value", "numerator", "denominator", "qualifier", "state",
                           "approved_value", "note", "evidence_url", "source_text", "is_derived")
@@ -46,13 +47,13 @@ class Change(NamedTuple):
 
 def _history_value(metric, model, record, name):
     """How a recorded field's value reads: figures in the metric's unit, labels of
-    choices, "returned: <comment>" for a returned value's state, "—" for nothing."""
+    choices in the page's language (a state too: "Submitted for approval", and a
+    returned value's "Returned: <comment>"), "—" for nothing."""
     if record is None:
         return "—"
     value = getattr(record, name)
-    if name == "state":
-        return (f"{value}: {record.review_comment}" if value == ReadingState.RETURNED
-                and record.review_comment else value)
+    if name == "state" and value == ReadingState.RETURNED:
+        return str(returned_label(record.review_comment))
     if value in (None, ""):
         return "—"
     if name in FIGURE_FIELDS:
@@ -70,7 +71,7 @@ def _history_value(metric, model, record, name):
 def metric_history(metric, limit=100):
     """Every recorded change to the metric and its readings, newest first, in people's
     words: each entry's `changes` are `Change`s (field label, old, new, formatted:
-    "Value: 1,000 → 11", "State: submitted → returned: <comment>").
+    "Value: 1,000 → 11", "State: Submitted for approval → Returned: <comment>").
 
     A reading's entry has `restorable` True when restoring it would bring back an
     earlier value: each earlier value (with its qualifier) is offered once, at its

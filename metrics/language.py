@@ -6,11 +6,15 @@ say ``/?lang=es`` instead; this middleware answers them with the same cookie and
 to the same address without ``lang``, so each page has one address whatever the language
 (and a cache keyed on the address never mixes two languages under one key). A value that
 names no language we have is ignored: the page is shown as if it were not there.
+
+Signing in applies a person's kept language (metrics/signals.py calls `apply_on_sign_in`):
+the sign-in's response carries the same cookie, so a new device follows the person.
 """
 
 from django.conf import settings
 from django.dispatch import Signal
 from django.http import HttpResponseRedirect
+from django.utils import translation
 from django.utils.translation import check_for_language
 from django.views.i18n import set_language as django_set_language
 
@@ -20,6 +24,8 @@ SUPPORTED = {code for code, _name in settings.LANGUAGES}
 # metrics/signals.py keeps a signed-in person's choice for their e-mails (a signal, as
 # this module is imported by the selectors the services read).
 language_chosen = Signal()
+# The request attribute a sign-in leaves for the middleware to write as the cookie.
+SIGNED_IN_LANGUAGE = "language_signed_in"
 
 
 class LanguageQueryMiddleware:
@@ -29,7 +35,11 @@ class LanguageQueryMiddleware:
     def __call__(self, request):
         code = request.GET.get(PARAMETER, "")
         if request.method not in ("GET", "HEAD") or not is_language(code):
-            return self.get_response(request)
+            response = self.get_response(request)
+            signed_in = getattr(request, SIGNED_IN_LANGUAGE, None)
+            if signed_in:
+                set_language_cookie(response, signed_in)
+            return response
         rest = request.GET.copy()
         rest.pop(PARAMETER)
         response = HttpResponseRedirect(
@@ -47,6 +57,16 @@ def set_language(request):
     if request.method == "POST" and is_language(code):
         language_chosen.send(sender=set_language, request=request, language=code)
     return response
+
+
+def apply_on_sign_in(request, code):
+    """The person signing in kept `code`: the rest of this request is in it (the
+    redirect's messages) and the response sets the cookie, as the switcher would."""
+    if request is None or not is_language(code):
+        return
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
+    setattr(request, SIGNED_IN_LANGUAGE, code)
 
 
 def is_language(code):

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 
+from django.utils import translation
 from openpyxl.cell import WriteOnlyCell
 
 from .models import Reading, ReadingState
@@ -61,9 +62,13 @@ def parse_qualifier(text):
 
 
 def parse_state(text):
+    """The state code for `text`: a code, or a label in English (the files' language)
+    or in the language of whoever uploads it; None when it is none of these."""
     text = str(text or "").strip().lower()
     for state in ReadingState:
-        if text in (state.value, state.label.lower()):
+        with translation.override("en"):
+            english = str(state.label).lower()
+        if text in (state.value, english, str(state.label).lower()):
             return state.value
     return None
 

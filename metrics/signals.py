@@ -3,9 +3,10 @@ dashboard row every new metric has at once, and a plan's suppression threshold (
 admin, load_plan or a shell save the plan; no service does). Saves reach the aggregates
 through the services and the few callers listed in metrics/aggregates/__init__.py. And a
 language chosen by the switcher or a link, kept (through its service) as a signed-in
-person's."""
+person's, and applied again when they sign in (by password or single sign-on)."""
 
 from django.contrib.auth import get_user
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
@@ -13,8 +14,8 @@ from pillars.models import StrategicPlan
 
 from . import aggregates
 from .evidence import delete_on_commit
-from .language import language_chosen
-from .models import District, Metric, MetricSnapshot, Reading, StudentGroup
+from .language import apply_on_sign_in, language_chosen
+from .models import District, Metric, MetricSnapshot, Reading, StudentGroup, UserPreference
 from .services.preferences import language_set
 
 
@@ -75,3 +76,12 @@ def language_kept(sender, request, language, **kwargs):
     user = getattr(request, "user", None) or get_user(request)
     if user.is_authenticated:
         language_set(user=user, language=language)
+
+
+@receiver(user_logged_in, dispatch_uid="language_on_sign_in")
+def language_applied(sender, request, user, **kwargs):
+    # Only a language the person chose: who never chose keeps what the browser asks for.
+    language = UserPreference.objects.filter(user=user).values_list(
+        "language", flat=True).first()
+    if language:
+        apply_on_sign_in(request, language)

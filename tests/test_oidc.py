@@ -23,13 +23,16 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils import translation
 
 from metrics import oidc, roles
 from metrics.models import AuditEvent, AuditKind
+from metrics.services.preferences import language_set
 
 from .conftest import ROOT, free_port, require_service
 
@@ -183,6 +186,23 @@ def test_a_user_with_no_mapped_group_gets_no_role(client, sso):
     assert role_names(user) == set()
     assert client.get(reverse("metrics:my_updates")).status_code == 403
 
+
+@pytest.fixture
+def english_afterwards():
+    yield  # a Spanish page leaves Spanish active in this thread
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.django_db
+def test_single_sign_on_applies_the_kept_language_on_a_new_device(client, sso,
+                                                                   english_afterwards):
+    sso_sign_in(client, sso, "bob")  # bob's account, then his choice of Spanish
+    language_set(user=signed_in_user(client), language="es")
+    client.post(reverse("logout"))
+    client.cookies.clear()  # another device: no session, no language cookie
+    page = sso_sign_in(client, sso, "bob")
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    assert '<html lang="es">' in page.content.decode()
 
 def _forge(provider, how):
     """A function changing the provider's real ID token as `how` says."""

@@ -27,12 +27,14 @@ __all__ = ["EVIDENCE_EXTENSIONS", "EVIDENCE_MAX_BYTES", "Publication", "Reading"
 
 
 class ReadingState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted for approval"
-    APPROVED = "approved", "Approved"
+    # Labels in the page's language (the approval column, the history); the codes are
+    # what exports, the API and the database keep.
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
     # Sent back by a pillar lead with a comment (review_comment): not pending, not
     # entered; its period stays the one due until the steward resubmits it.
-    RETURNED = "returned", "Returned"
+    RETURNED = "returned", _("Returned")
 
 
 class Publication(models.TextChoices):

@@ -176,10 +176,10 @@ def test_steward_lead_steward_return_resubmit_and_approve_past_the_warning(brows
 
     page.goto(f"{site}{reach.get_absolute_url()}")  # the history shows each step
     body = page.locator("main").inner_text()
-    for step in ("Value: — → 140,000", f"State: submitted → returned: {comment}",
+    for step in ("Value: — → 140,000", f"State: Submitted for approval → Returned: {comment}",
                  "Value: 140,000 → 134,000", "134,000"):
         assert step in body, step
-    assert re.search(r"State: submitted → approved", body)
+    assert re.search(r"State: Submitted for approval → Approved", body)
     page.goto(f"{site}/plans/{PLAN}/pillars/{PILLAR}/")  # and the dashboard the value
     row = page.get_by_role("row", name=re.compile("Facebook reach")).first
     assert "134,000" in row.inner_text() and "2024-25" in row.inner_text()

@@ -183,3 +183,17 @@ def test_reset_pages_render(client, users):
     assert "Reset your password" in response.content.decode()
     assert reverse("password_reset") == RESET
     assert "Forgot your password?" in client.get(LOGIN).content.decode()
+
+
+@pytest.mark.django_db
+def test_changing_ones_password_is_a_page_of_the_site_not_the_admins(client, users):
+    client.force_login(users["steward"])
+    page = client.get(reverse("password_change")).content.decode()
+    assert "<title>Change your password · LACOE KPI</title>" in page
+    assert 'id="language-choice"' in page  # the site's header and switcher
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": "a-new-pw-for-tests",
+        "new_password2": "a-new-pw-for-tests"}, follow=True)
+    assert "<title>Password changed · LACOE KPI</title>" in response.content.decode()
+    users["steward"].refresh_from_db()
+    assert users["steward"].check_password("a-new-pw-for-tests")

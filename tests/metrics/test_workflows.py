@@ -383,8 +383,8 @@ def test_history_reads_in_people_words_and_restore_offers_each_earlier_value_onc
                if e["kind"] == "reading" and e["record"].id == reading.pk]
     texts = [[c.text for c in e["changes"]] for e in entries]  # newest first
     assert "Value: 1,000 → 1,200" in texts[0]
-    assert "State: returned: Eleven looks wrong → submitted" in texts[1]
-    assert "State: submitted → returned: Eleven looks wrong" in texts[2]
+    assert "State: Returned: Eleven looks wrong → Submitted for approval" in texts[1]
+    assert "State: Submitted for approval → Returned: Eleven looks wrong" in texts[2]
     assert "Value: 1,000 → 11" in texts[3]
     assert texts[4][:2] == ["Period: — → 2024-25", "Value: — → 1,000"]
     # The existing template unpacks (label, old, new).
