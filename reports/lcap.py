@@ -19,6 +19,8 @@ headers). An LCAP is a three-year plan; so is a strategic plan such as LACOE's 2
   years compared and whether that is better or worse in the metric's direction.
 
 Where the plan sets no baseline or target (LACOE's plan sets none), the cell says so.
+An outcome the publication rule does not publish is "*" with its footnote under the
+tables, and so is a difference from it (reports/publication.py): the LCAP is public.
 Context figures are not results and are left out; metrics under no goal get one table
 per pillar after its goals.
 """
@@ -31,7 +33,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from metrics.periods import Period
 from metrics.units import Unit, format_change, format_figure
 
-from . import selectors
+from . import publication, selectors
 from .report import by_metric, pick
 
 # In English exactly the template's words (tests/reports/test_lcap.py); a Spanish export
@@ -60,6 +62,7 @@ class Results:
     title: str
     years: tuple  # the plan's Year 1, Year 2 and Year 3 school years
     tables: list
+    notes: list = field(default_factory=list)  # footnotes of the outcomes' marks ("*")
     columns = COLUMNS
 
 
@@ -77,7 +80,15 @@ def build_lcap(plan, school_year, pillars=None, *, progress=None):
     readings = by_metric(selectors.readings_until(plan, chosen, year))
     metrics = [m for m in selectors.report_metrics(plan, chosen)
                if m.pillar_id is not None and not m.is_context]
-    tables = []
+    tables, marks = [], []
+
+    def _table(number, title, members):
+        table = Table(number=number, title=title)
+        for n, metric in enumerate(members, start=1):
+            table.rows.append(row(f"{number}.{n}", metric, readings.get(metric.pk, []), years,
+                                  year, plan.suppression_threshold, marks))
+        return table
+
     for done, pillar in enumerate(chosen, start=1):
         own = [m for m in metrics if m.pillar_id == pillar.pk]
         goals, loose = {}, []
@@ -92,31 +103,24 @@ def build_lcap(plan, school_year, pillars=None, *, progress=None):
             number = f"{pillar.order}.{area.order}.{goal.order}"
             title = _("Goal %(number)s: %(goal)s") % {"number": number,
                                                        "goal": goal.statement}
-            tables.append(_table(number, title, members, readings, years, year))
+            tables.append(_table(number, title, members))
         if loose:
             title = _("Pillar %(number)s: %(pillar)s, metrics under no single goal") % {
                 "number": pillar.order, "pillar": pillar.name}
-            tables.append(_table(f"{pillar.order}.0", title, loose, readings, years, year))
+            tables.append(_table(f"{pillar.order}.0", title, loose))
         if progress:
             progress(done, len(chosen))
     return Results(plan=plan, school_year=school_year, title=lcap_title(plan, school_year),
-                   years=years, tables=tables)
-
-
-def _table(number, title, metrics, readings, years, until):
-    table = Table(number=number, title=title)
-    for n, metric in enumerate(metrics, start=1):
-        table.rows.append(row(f"{number}.{n}", metric, readings.get(metric.pk, []), years,
-                              until))
-    return table
+                   years=years, tables=tables, notes=publication.footnotes(marks))
 
 
 def _figure(metric, value, qualifier=""):
     return format_figure(value, metric.unit, qualifier=qualifier, scale_max=metric.scale_max)
 
 
-def row(number, metric, readings, years, until):
-    """One metric's row, in COLUMNS order."""
+def row(number, metric, readings, years, until, threshold, marks):
+    """One metric's row, in COLUMNS order; the outcomes as the report may publish them
+    (publication.published), each also added to `marks`."""
     baseline = (f"{_figure(metric, metric.baseline_value)} ({metric.baseline_period})"
                 if metric.baseline_value is not None else str(NO_BASELINE))
     outcomes = []
@@ -130,8 +134,9 @@ def row(number, metric, readings, years, until):
         if found is None:
             outcomes.append((None, _("No approved value for %(year)s") % {"year": school_year}))
         else:
-            text = _figure(metric, found.approved_value, found.approved_qualifier)
-            outcomes.append((found, f"{text} ({found.period})"))
+            shown = publication.published(metric, found, threshold)
+            marks.append(shown)
+            outcomes.append(((found, shown), f"{shown.text} ({found.period})"))
     target = (f"{_figure(metric, metric.target_value)} ({metric.target_period})"
               if metric.target_value is not None else str(NO_TARGET))
     return (number, metric.name, baseline, outcomes[0][1], outcomes[1][1] if len(outcomes) > 1
@@ -139,12 +144,16 @@ def row(number, metric, readings, years, until):
 
 
 def difference(metric, outcomes):
-    """The latest outcome minus the baseline, in the metric's direction."""
+    """The latest outcome ((reading, publication.Published)) minus the baseline, in the
+    metric's direction; the mark when that outcome is not published (the baseline is
+    public, so the difference would give it back)."""
     if metric.baseline_value is None:
         return _("No baseline to compare with")
     if not outcomes:
         return _("No approved outcome yet")
-    latest = outcomes[-1]
+    latest, shown = outcomes[-1]
+    if not shown.published:
+        return shown.text
     change = latest.approved_value - metric.baseline_value
     if metric.unit == Unit.PERCENT_CHANGE:
         text = _("%(outcome)s against %(baseline)s") % {

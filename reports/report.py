@@ -4,8 +4,9 @@
 objects that the page, the PDF and the Word writer all lay out: the cover, the "at
 a glance" figures (plan-wide metrics), then per pillar its commitment, headline
 callouts, highlights, charts and other figures, each with the change from the prior
-school year where a prior approved value exists. `build_data` gives the approved
-readings behind it, for CSV and XLSX.
+school year where a prior approved value exists; every figure, change, status and
+chart point as the publication rule lets the public see it (reports/publication.py).
+The approved readings behind it, whole, are the staff data export (reports/data.py).
 
 A metric's figure for a year is its approved county-wide reading for that school
 year, or, for a metric updated monthly or quarterly, its latest approved reading
@@ -29,9 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from metrics.periods import Period
-from metrics.rowformat import reading_row
 from metrics.status import JUDGED, coverage, display, judge_metric, rollup_status
-from metrics.units import Unit, format_change, format_figure
+from metrics.units import Unit
 
 from . import markdown, publication, selectors
 from .render import svg as charts
@@ -46,8 +46,8 @@ class Figure:
     label: str
     school_year: str
     period: str = ""
-    value: Decimal | None = None
-    text: str = ""
+    value: Decimal | None = None  # None when there is none, or not published
+    text: str = ""  # "*" when not published (reports/publication.py)
     prior_period: str = ""
     prior_value: Decimal | None = None
     prior_text: str = ""
@@ -56,6 +56,7 @@ class Figure:
     status_reason: str = ""
     history: list = field(default_factory=list)  # [(period, value, text)], oldest first
     size: int | None = None  # the students behind the value (a percent's denominator)
+    notes: list = field(default_factory=list)  # footnotes of its "*" (this year, prior)
 
     @property
     def status_word(self):
@@ -63,7 +64,8 @@ class Figure:
 
     @property
     def has_value(self):
-        return self.value is not None
+        """Whether the year has a figure: its value, or the mark of one not published."""
+        return bool(self.text)
 
     @property
     def change_note(self):
@@ -132,8 +134,13 @@ class Section:
     def key_trend(self):
         """The figure whose history is longest (headlines first), or None below 2 points."""
         ranked = sorted(self.headlines + [f for f in self.figures if not f.metric.is_headline],
-                        key=lambda f: -len(f.history))
-        return ranked[0] if ranked and len(ranked[0].history) >= 2 else None
+                        key=lambda f: -_drawn(f))
+        return ranked[0] if ranked and _drawn(ranked[0]) >= 2 else None
+
+    @property
+    def notes(self):
+        """The footnotes of its figures' marks (headlines and other figures)."""
+        return publication.footnotes(self.headlines + self.others)
 
 
 @dataclass
@@ -155,6 +162,10 @@ class Report:
     @property
     def synthetic_note(self):
         return str(SYNTHETIC_NOTE)
+
+    @property
+    def glance_notes(self):
+        return publication.footnotes(self.glance)
 
     @property
     def figures(self):
@@ -203,19 +214,6 @@ class Report:
         return _("Produced %(day)s.") % {"day": written_day(self.generated_at)}
 
 
-@dataclass
-class Data:
-    """The approved readings behind the report: rows of the shared row format
-    (metrics/rowformat.py) of the year and the prior year, for CSV and XLSX."""
-
-    plan: object
-    school_year: str
-    prior_year: str
-    title: str
-    pillars: list
-    rows: list
-
-
 def pillar_number(pillar):
     return _("Pillar %(number)s") % {"number": pillar.order}
 
@@ -261,7 +259,9 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
     grouped = by_metric(readings)
     highlights = selectors.highlights(plan, school_year)
 
-    figures = {m.pk: _figure(m, grouped.get(m.pk, []), year, prior) for m in metrics}
+    threshold = plan.suppression_threshold
+    figures = {m.pk: _figure(m, grouped.get(m.pk, []), year, prior, threshold)
+               for m in metrics}
     statuses = {m.pk: figures[m.pk].status for m in metrics}
     headline_pairs = [
         (m.pk, figures[m.pk].period) for m in metrics if m.is_headline and figures[m.pk].has_value
@@ -286,7 +286,7 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
             figures=[figures[m.pk] for m in own], school_year=school_year,
             prior_year=prior.text,
         )
-        section.charts = _charts(section, year, prior.text, slices, plan.suppression_threshold)
+        section.charts = _charts(section, year, prior.text, slices, threshold)
         sections.append(section)
         if progress:
             progress(len(sections), len(chosen))
@@ -302,36 +302,15 @@ def build_report(plan, school_year, pillars=None, *, progress=None):
     )
 
 
-def build_data(plan, school_year, pillars=None, *, progress=None):
-    """The rows of `plan`'s plan-wide metrics and of `pillars` (all when None) for
-    `school_year` and the year before, each with its metric's status at the year's
-    end; `progress(done, total)` follows the pillars."""
-    year = Period.parse(school_year)
-    prior = year.previous()
-    chosen = list(plan.pillars.all()) if pillars is None else list(pillars)
-    grouped = by_metric(selectors.readings_until(plan, chosen, year))
-    words = {
-        m.pk: display(judge_as_of(m, grouped.get(m.pk, [])).status).word
-        for m in selectors.report_metrics(plan, chosen)
-    }
-    rows, seen = [], set()
-    for reading in selectors.export_rows(plan, [prior, year], None if pillars is None else chosen):
-        pillar_id = reading.metric.pillar_id
-        if progress and pillar_id is not None and pillar_id not in seen:
-            seen.add(pillar_id)
-            progress(len(seen) - 1, len(chosen))
-        rows.append(reading_row(reading, status=words.get(reading.metric_id, "")))
-    if progress:
-        progress(len(chosen), len(chosen))
-    return Data(plan=plan, school_year=school_year, prior_year=prior.text,
-                title=report_title(plan, school_year), pillars=chosen, rows=rows)
-
-
 def written_day(day):
     """`day` written out in the active language: "30 June 2024", "30 de junio de 2024"
     (README, "Languages"). The format itself is in the catalogue, as Django's own are."""
     return date_format(day, _("j F Y"))
 
+
+def _drawn(figure):
+    """How many points of its history a trend can draw (those published)."""
+    return sum(value is not None for _period, value, _text in figure.history)
 
 
 def _latest_period(periods):
@@ -346,34 +325,33 @@ def pick(readings, year):
     return (exact or within or [None])[-1]
 
 
-def _figure(metric, readings, year, prior_year):
+def _figure(metric, readings, year, prior_year, threshold):
+    """The figure of `metric` for `year`: each value, change and status as the report
+    may publish it (reports/publication.py)."""
     figure = Figure(
         metric=metric, label=metric.headline_label or metric.name, school_year=year.text
     )
     current, prior = pick(readings, year), pick(readings, prior_year)
-    scale = {"scale_max": metric.scale_max}
     judgement = judge_as_of(metric, readings)
-    figure.status, figure.status_reason = judgement.status, judgement.reason
+    figure.status = publication.status(judgement.status, readings[-1] if readings else None)
+    # The reason quotes the figure the status was judged on: withheld with it.
+    figure.status_reason = judgement.reason if figure.status == judgement.status else ""
+    now = before = None
     if current is not None:
         kind = Period.parse(current.period).kind
-        figure.history = [
-            (r.period, r.approved_value,
-             format_figure(r.approved_value, metric.unit, qualifier=r.approved_qualifier, **scale))
-            for r in readings if Period.parse(r.period).kind == kind
-        ]
-    if current is not None:
-        figure.period, figure.value = current.period, current.approved_value
-        figure.size = publication.students(metric, current)
-        figure.text = format_figure(current.approved_value, metric.unit,
-                                    qualifier=current.approved_qualifier, **scale)
+        figure.history = [(r.period, p.value, p.text) for r in readings
+                          if Period.parse(r.period).kind == kind
+                          for p in [publication.published(metric, r, threshold)]]
+        now = publication.published(metric, current, threshold)
+        figure.period, figure.value, figure.text = current.period, now.value, now.text
+        figure.size = publication.students(metric, current) if now.published else None
     if prior is not None:
-        figure.prior_period, figure.prior_value = prior.period, prior.approved_value
-        figure.prior_text = format_figure(prior.approved_value, metric.unit,
-                                          qualifier=prior.approved_qualifier, **scale)
-    if current is not None and prior is not None and metric.unit != Unit.PERCENT_CHANGE:
-        figure.change_text = format_change(
-            current.approved_value - prior.approved_value, metric.unit, **scale
-        )
+        before = publication.published(metric, prior, threshold)
+        figure.prior_period, figure.prior_value = prior.period, before.value
+        figure.prior_text = before.text
+    if now is not None and metric.unit != Unit.PERCENT_CHANGE:
+        figure.change_text = publication.change_text(metric, now, before)
+    figure.notes = publication.footnotes([p for p in (now, before) if p is not None])
     return figure
 
 
@@ -383,7 +361,8 @@ def _charts(section, year, prior, slices, threshold):
     found = []
     compared = [
         f for f in section.headlines + section.others
-        if f.has_value and f.prior_value is not None and f.metric.unit != Unit.PERCENT_CHANGE
+        if f.value is not None and f.prior_value is not None
+        and f.metric.unit != Unit.PERCENT_CHANGE
         and f.value >= 0 and f.prior_value >= 0
     ]
     if compared:

@@ -17,10 +17,11 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from . import selectors
+from .data import build_data
 from .lcap import build_lcap
 from .models import ExportFormat, ExportJob, ExportState, Highlight
 from .render import deck, pdf, spreadsheets, word
-from .report import build_data, build_report
+from .report import build_report
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ FILE_KINDS = {
     ExportFormat.PDF: "annual-report", ExportFormat.DOCX: "annual-report",
     ExportFormat.PPTX: "board-deck", ExportFormat.LCAP_DOCX: "lcap-results",
     ExportFormat.LCAP_XLSX: "lcap-results",
+    # The staff data export (reports/data.py) is whole: its name says it is internal.
+    ExportFormat.CSV: "internal-data", ExportFormat.XLSX: "internal-data",
 }
 
 
@@ -78,7 +81,7 @@ def highlight_save(*, plan, pillar, school_year, user, body=None, body_es=None):
 
 
 def export_filename(plan, school_year, fmt, pillars, all_pillars, language="en"):
-    kind = FILE_KINDS.get(fmt, "data")
+    kind = FILE_KINDS[fmt]
     parts = [plan.slug, kind, school_year]
     if language != "en":
         parts.append(language)

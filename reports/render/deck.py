@@ -25,8 +25,9 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
 from pptx.util import Inches, Pt
 
-from metrics.status import STATUS_ORDER, Status, display
+from metrics.status import display
 
+from .. import publication
 from ..report import pillar_number, pillar_title
 from . import svg as charts
 from .word import language
@@ -187,7 +188,12 @@ def _pillar_slide(deck, report, section):
         _text(slide, _("This pillar has no headline figures."), MARGIN, Inches(1.4),
               WIDTH - 2 * MARGIN, Inches(0.6), size=16, colour=MUTED)
     half = (WIDTH - 2 * MARGIN - Inches(0.3)) // 2
-    top, height = Inches(3.2), Inches(3.4)
+    # The footnotes of the figures' marks ("*") under the charts, which make room for them.
+    marks = publication.footnotes(headlines)
+    top, height = Inches(3.2), Inches(3.4) - Inches(0.3) * len(marks)
+    if marks:
+        _text(slide, marks, MARGIN, top + height + Inches(0.05), WIDTH - 2 * MARGIN,
+              Inches(0.3) * len(marks), size=10, colour=MUTED)
     status = status_chart(section)
     _bar_chart(slide, status, MARGIN, top, half, height)
     trend = trend_chart(section)
@@ -207,11 +213,11 @@ def _pillar_slide(deck, report, section):
     for figure in section.figures:
         value = figure.text if figure.has_value else _("no approved figure")
         notes.append(f"{figure.label} ({value}): {figure.status_word}. {figure.status_reason}")
-    _notes(slide, notes)
+    _notes(slide, notes + publication.footnotes(section.figures))
 
 
 def status_chart(section):
-    counts = {s: section.status_counts.get(s, 0) for s in STATUS_ORDER}
+    counts = {s: section.status_counts.get(s, 0) for s in charts.CHARTED}
     return charts.status_chart(
         counts, chart_id=f"deck-status-{section.pillar.order}",
         title=_("Pillar %(number)s metrics by status") % {"number": section.pillar.order},
@@ -230,7 +236,9 @@ def trend_chart(section):
         0, 0, table_head=(_("Period"), figure.label),
         table_rows=[(period, text) for period, _value, text in figure.history],
     )
-    chart.values = [(period, float(value)) for period, value, _text in figure.history]
+    # A point not published is a gap in the line (its row in the table is "*").
+    chart.values = [(period, None if value is None else float(value))
+                    for period, value, _text in figure.history]
     return chart
 
 
@@ -260,7 +268,7 @@ def _bar_chart(slide, chart, left, top, width, height):
     plot.plots[0].data_labels.number_format = "0"
     plot.plots[0].data_labels.number_format_is_linked = False
     plot.category_axis.reverse_order = True
-    colours = {Status(s).label: display(s).colour for s in STATUS_ORDER}
+    colours = {display(s).word: display(s).colour for s in charts.CHARTED}
     series = plot.series[0]
     for n, row in enumerate(chart.table_rows):
         point = series.points[n]
@@ -343,4 +351,9 @@ def _appendix(deck, report):
              f.status_word)
             for where, f in chunk
         ], top=Inches(1.3), widths=(1.3, 6.4, 2.1, 1.1, 1.43), size=11)
-        _notes(slide, [f"{f.label}: {f.status_word}. {f.status_reason}" for _w, f in chunk])
+        marks = publication.footnotes(f for _w, f in chunk)
+        if marks:  # under the table's 13 rows, above the footer
+            _text(slide, marks, MARGIN, Inches(6.55), WIDTH - 2 * MARGIN, Inches(0.4), size=9,
+                  colour=MUTED)
+        _notes(slide, [f"{f.label}: {f.status_word}. {f.status_reason}" for _w, f in chunk]
+               + marks)

@@ -5,8 +5,12 @@ Header cells are the row format's keys (`metric_code`, `period`, ...). CSV is UT
 with a byte-order mark so that spreadsheet programs read accents and curly quotes
 right. A synthetic plan's files carry one more column, `synthetic_data`, saying
 "Synthetic data" on every row; the XLSX also says so on its "About" sheet. These two
-files stay in English whatever language the export is asked in: the import reads them
-back (README, "Languages"). The LCAP workbook is for people: its words follow the
+files are the staff data export: whole (every approved value, also those the
+publication rule keeps out of every public figure, reports/data.py), so they are marked
+internal in a column `internal` on every row, on the "About" sheet and in the file's
+name (services.export_filename); the import ignores the column, so export -> import
+round-trips. They stay in English whatever language the export is asked in: the import
+reads them back (README, "Languages"). The LCAP workbook is for people: its words follow the
 export's language.
 """
 
@@ -25,18 +29,23 @@ from .word import language
 
 SYNTHETIC_COLUMN = "synthetic_data"
 SYNTHETIC_TEXT = "Synthetic data"
+INTERNAL_COLUMN = "internal"
+INTERNAL_TEXT = ("Internal: staff data, not for publication (it holds figures suppressed "
+                 "in public to protect student privacy)")
 READINGS_SHEET = "Readings"
 ABOUT_SHEET = "About"
 
 
 def header(plan):
-    return HEADER + ([SYNTHETIC_COLUMN] if plan.is_synthetic else [])
+    return HEADER + [INTERNAL_COLUMN] + ([SYNTHETIC_COLUMN] if plan.is_synthetic else [])
 
 
 def rows(data):
-    """The rows of `data` (reports.report.Data), marked on every row when synthetic."""
+    """The rows of `data` (reports.data.Data), each marked internal, and synthetic when
+    the plan is."""
+    synthetic = {SYNTHETIC_COLUMN: SYNTHETIC_TEXT} if data.plan.is_synthetic else {}
     for row in data.rows:
-        yield {**row, SYNTHETIC_COLUMN: SYNTHETIC_TEXT} if data.plan.is_synthetic else row
+        yield {**row, INTERNAL_COLUMN: INTERNAL_TEXT, **synthetic}
 
 
 def write_csv(data):
@@ -73,7 +82,8 @@ def write_xlsx(data):
     about = book.create_sheet(ABOUT_SHEET)
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
-    notes = [("Title", title), ("Plan", plan.name), ("Organisation", plan.organisation),
+    notes = [("Internal", INTERNAL_TEXT), ("Title", title), ("Plan", plan.name),
+             ("Organisation", plan.organisation),
              ("School year", f"{data.school_year} (with {data.prior_year} for comparison)"),
              ("Pillars", "; ".join(str(p) for p in data.pillars)),
              ("Values", "Approved values only: what a pillar lead approved."),
@@ -89,6 +99,7 @@ def write_xlsx(data):
     about.append(["Column", "Meaning"])
     for key, label in COLUMNS:
         about.append([key, label])
+    about.append([INTERNAL_COLUMN, "Says that the file is internal, on every row."])
     if plan.is_synthetic:
         about.append([SYNTHETIC_COLUMN, "Says “Synthetic data” on every row of a demo plan."])
     out = io.BytesIO()
@@ -119,6 +130,10 @@ def write_lcap_xlsx(results):
         sheet.append(xlsx_row(sheet, [str(c) for c in results.columns], font=bold))
         for row in table.rows:
             sheet.append(xlsx_row(sheet, row))
+    if results.notes:
+        sheet.append([])
+    for note in results.notes:
+        sheet.append(xlsx_row(sheet, [note]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

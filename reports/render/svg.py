@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from metrics.status import STATUS_ORDER, Status, display
+from metrics.status import STATUS_ORDER, WITHHELD, display
 
 WIDTH = 640
 FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif"
@@ -23,6 +23,8 @@ FONT_SIZE = 13
 CHAR_WIDTH = 7.8  # a generous average advance at FONT_SIZE (DejaVu Sans is the widest), px
 ROW = 24
 BAR = 16
+# The statuses a status chart counts: a status withheld with its figure is one too.
+CHARTED = (*STATUS_ORDER, WITHHELD)
 # Ink of the charts, none of them a status colour (those come from metrics.status).
 INK = "#1b1f24"
 MUTED = "#4a5560"
@@ -106,21 +108,22 @@ def bar_chart(groups, *, chart_id, title, description, table_head=(), table_rows
 
 
 def status_chart(counts, *, chart_id, title):
-    """How many metrics are in each status: one stacked bar, with a legend in words."""
-    total = sum(counts.get(s, 0) for s in STATUS_ORDER)
+    """How many metrics are in each status: one stacked bar, with a legend in words.
+    A status withheld with its figure (reports/publication.py) is counted as not shown."""
+    total = sum(counts.get(s, 0) for s in CHARTED)
     shapes, x = [], 0.0
-    for status in STATUS_ORDER:
+    for status in CHARTED:
         count = counts.get(status, 0)
         if count:
             width = WIDTH * count / total
             shapes.append(("rect", x, 4, width, 24, display(status).colour))
             x += width
     legend_x, y = 0.0, 52
-    for status in STATUS_ORDER:
+    for status in CHARTED:
         count = counts.get(status, 0)
         if not count:
             continue
-        label = f"{Status(status).label}: {count}"
+        label = f"{display(status).word}: {count}"
         room = 18 + _text_width(label) + 16
         if legend_x + room > WIDTH:
             legend_x, y = 0.0, y + ROW
@@ -128,14 +131,14 @@ def status_chart(counts, *, chart_id, title):
         shapes.append(("text", legend_x + 18, y, label, INK, "start", False))
         legend_x += room
     words = ", ".join(
-        f"{Status(s).label.lower()} {counts[s]}" for s in STATUS_ORDER if counts.get(s)
+        f"{display(s).word.lower()} {counts[s]}" for s in CHARTED if counts.get(s)
     )
     description = ngettext("%(total)s metric by status: %(words)s.",
                            "%(total)s metrics by status: %(words)s.", total) % {
         "total": total, "words": words}
     return Chart(
         chart_id, title, description, WIDTH, int(y + 10), shapes, (_("Status"), _("Metrics")),
-        [(Status(s).label, str(counts[s])) for s in STATUS_ORDER if counts.get(s)],
+        [(display(s).word, str(counts[s])) for s in CHARTED if counts.get(s)],
     )
 
 

@@ -46,6 +46,8 @@ def render_docx(report):
     else:
         doc.add_paragraph(_("No plan-wide figure is approved for %(year)s.") % {
             "year": report.school_year})
+    for note in report.glance_notes:
+        doc.add_paragraph(note)
     for section in report.sections:
         _pillar(doc, report, section)
     closing = doc.add_paragraph(f"{report.colophon} {report.produced_text}")
@@ -153,6 +155,8 @@ def _pillar(doc, report, section):
     if section.others:
         doc.add_heading(_("Other figures"), level=2)
         _data_table(doc, *section.others_table)
+    for note in section.notes:
+        doc.add_paragraph(note)
 
 
 def _figure_table(doc, figures, *, columns, size, changes=False):
@@ -363,6 +367,8 @@ def render_lcap_docx(results):
         doc.add_heading(table.title, level=2)
         caption = _("Measuring and Reporting Results, %(table)s") % {"table": table.title}
         _data_table(doc, results.columns, table.rows, caption=caption)
+    for note in results.notes:
+        doc.add_paragraph(note)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

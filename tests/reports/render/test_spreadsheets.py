@@ -11,7 +11,7 @@ from metrics.models import Reading
 from metrics.rowformat import HEADER
 from metrics.units import plain_number
 from reports import services
-from reports.render.spreadsheets import READINGS_SHEET
+from reports.render.spreadsheets import INTERNAL_COLUMN, INTERNAL_TEXT, READINGS_SHEET
 from reports.report import report_title
 
 from .conftest import YEAR
@@ -21,7 +21,9 @@ def test_the_csv_has_one_row_per_approved_reading_in_the_row_format(lacoe):
     data = services.produce(lacoe, YEAR, "csv")
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for spreadsheet programs
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0]) == HEADER
+    # The row format, and a column that marks every row internal: the file is whole.
+    assert list(rows[0]) == [*HEADER, INTERNAL_COLUMN]
+    assert {r[INTERNAL_COLUMN] for r in rows} == {INTERNAL_TEXT}
     assert len(rows) == Reading.objects.filter(metric__plan=lacoe).count()
     educators = next(r for r in rows if r["metric_code"] == "p1-educators-trained-structured-"
                                                         "literacy")
@@ -49,7 +51,7 @@ def test_the_xlsx_has_the_readings_first_and_an_about_sheet(lacoe):
     book = load_workbook(io.BytesIO(services.produce(lacoe, YEAR, "xlsx")), read_only=True)
     assert book.sheetnames == ["Readings", "About"]
     rows = list(book["Readings"].values)
-    assert list(rows[0]) == HEADER
+    assert list(rows[0]) == [*HEADER, INTERNAL_COLUMN]
     assert len(rows) - 1 == Reading.objects.filter(metric__plan=lacoe).count()
     values = {r[HEADER.index("metric_code")]: r[HEADER.index("value")] for r in rows[1:]
               if r[HEADER.index("period")] == YEAR}
@@ -57,6 +59,7 @@ def test_the_xlsx_has_the_readings_first_and_an_about_sheet(lacoe):
     assert book.properties.title == report_title(lacoe, YEAR)
     about = [r for r in book["About"].values]
     assert ("Title", report_title(lacoe, YEAR)) in about
+    assert about[0] == ("Internal", INTERNAL_TEXT)
 
 
 def _readings(plan):
