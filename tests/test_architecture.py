@@ -7,6 +7,8 @@ grow past what a reader holds in mind.
 
 import ast
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,15 @@ def test_the_approval_decision_is_made_only_in_the_service():
     assert len(_grep(r"def approved_metric_ids\b")) == 1
     assert _grep(r"approved_metric_ids\(", exclude=("metrics/services/readings.py",)), (
         "the import decides approval through the service's rule")
+
+
+def test_no_link_is_committed():
+    """A symbolic link in the repository points into one machine's folders (a worktree's
+    link to another checkout's node_modules once came in with a merge): a clean clone
+    elsewhere gets a dangling or looping path."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    links = [line.split("\t", 1)[1] for line in listed if line.startswith("120000 ")]
+    assert not links, f"symbolic links committed: {links}"

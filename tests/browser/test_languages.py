@@ -54,7 +54,9 @@ def site(live_server):
 
 def _switch_by_keyboard(page, language_name):
     """Focus the switcher's list by its label, choose, Tab to the button, press Enter."""
-    choice = page.get_by_label("Language")
+    # The switcher's own label ("Language / Idioma"): the account page also has the
+    # language of one's e-mails.
+    choice = page.locator("form.language-switcher").get_by_label("Language")
     choice.focus()
     choice.select_option(label=language_name)
     page.keyboard.press("Tab")
