@@ -31,7 +31,9 @@ def test_a_new_approved_value_shows_on_a_cached_page_at_once(client, users, plan
     rebuild()
     html, again = _get(client, url)
     assert "7,250" in html and "latest 2024-25" in html
-    assert again == missed  # read afresh once, then cached again
+    # Read afresh once (its data part's queries again; with Redis the session and the
+    # user now come from the cache, so fewer than the very first miss), then cached again.
+    assert again >= hit + 5, (missed, hit, again)
     assert _get(client, url)[1] <= hit
 
 
