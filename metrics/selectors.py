@@ -326,7 +326,7 @@ def approved_county_readings(plan, pillars, *, until):
         .only(
             "id", "metric_id", "period", "period_start", "period_end", "approved_value",
             "approved_qualifier", "is_derived", "value", "numerator", "denominator",
-            "approved_at",
+            "approved_at", "publication",
         ).order_by("metric_id", "period_end", "period_start")
     )
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from metrics import selectors as metric_reads
 from metrics.periods import Kind, Period
-from metrics.privacy import UNDECIDED
 from metrics.translated_content import Missing
 from pillars import selectors as plan_reads
 
@@ -50,21 +49,8 @@ def readings_until(plan, pillars, year):
     """Approved county-wide, all-students readings of those metrics up to the end of
     `year` (a Period), oldest first: the figures of the year and the year before, and
     the history the statuses at the year's end are judged from. Never a later year's.
-
-    Each carries its publication decision (`publication`, reports/publication.py), read in
-    one more query: metrics.selectors.approved_county_readings does not load it, and
-    reading it off each reading would cost a query per reading. A reading decided on
-    since is taken as not decided yet (fail closed)."""
-    readings = metric_reads.approved_county_readings(plan, pillars, until=year.end)
-    decided = dict(
-        metric_reads.county_wide_readings()
-        .filter(metric_id__in={r.metric_id for r in readings}, approved_value__isnull=False,
-                period_end__lte=year.end)
-        .values_list("id", "publication")
-    ) if readings else {}
-    for reading in readings:
-        reading.publication = decided.get(reading.pk, UNDECIDED)
-    return readings
+    Each carries its publication decision (`publication`, reports/publication.py)."""
+    return metric_reads.approved_county_readings(plan, pillars, until=year.end)
 
 
 def district_readings(pairs):
