@@ -1,7 +1,5 @@
-import contextlib
 import hashlib
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,10 +13,10 @@ from django_tables2.export import ExportMixin
 
 from metrics import access, equity
 from metrics import selectors as metric_selectors
-from metrics.aggregates.queue import UNREACHABLE
 from metrics.filters import MetricSnapshotFilter
 from metrics.public import footnotes as figure_footnotes
 from metrics.public import public_headline_rows
+from metrics.redis_cache import cache_get, cache_set
 from metrics.status import change_summary, coverage, plan_life
 from metrics.tables import PER_PAGE, MetricSnapshotTable, SyntheticMarkColumn
 
@@ -60,14 +58,10 @@ def cached_part(name, pk, version, build):
     `pk`, from the cache while `version` (page_version) holds. A cache that is down
     (Redis) costs speed, never the page."""
     key = f"{PAGE_CACHE_PREFIX}{name}:{pk}:{version}"
-    try:
-        part = cache.get(key)
-    except UNREACHABLE:
-        return build()
+    part = cache_get(key)
     if part is None:
         part = build()
-        with contextlib.suppress(*UNREACHABLE):
-            cache.set(key, part, PAGE_CACHE_SECONDS)
+        cache_set(key, part, PAGE_CACHE_SECONDS)
     return part
 
 
