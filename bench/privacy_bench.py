@@ -13,6 +13,7 @@ with the load average beside them (the machine is shared). `make bench` runs it.
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -20,7 +21,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import django
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# metrics.privacy marks its words for translation, which reads the settings: no database.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lacoe_kpi.settings")
+django.setup()
 
 from metrics.privacy import Cell, suppress  # noqa: E402
 

@@ -12,6 +12,9 @@ class MetricsConfig(AppConfig):
         # finds them without importing them back).
         from . import audit, signals, tasks  # noqa: F401
         from .roles import sync_roles
+        from .table_signature import install_cached_signature
+
+        install_cached_signature()
 
         post_migrate.connect(sync_roles, sender=self)
         post_migrate.connect(ensure_totals, sender=self)

@@ -17,14 +17,14 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Case, Exists, F, OuterRef, Q, When
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from . import privacy
 from .dashboard import _a_year_apart as a_year_apart
 from .dashboard import change_needed, dashboard_word, describe_needed, place
-from .models import MetricSnapshot, PendingRebuild, Publication
+from .models import MetricSnapshot, PendingRebuild, Publication, StudentGroup
 from .units import format_change
 
 # What the mark of a figure the worker has not judged yet says (Publication.UNDECIDED):
@@ -245,8 +245,7 @@ def district_rows(metric, *, public_view):
 
 def county_row(metric):
     """The county-wide All-students snapshot the by-district view stands beside."""
-    snapshot = (MetricSnapshot.objects.filter(metric=metric, is_county_wide=True)
-                .select_related("district").first())
+    snapshot = MetricSnapshot.objects.select_related("district").county_wide_of(metric)
     if snapshot is not None:
         snapshot.metric = metric
     return snapshot
@@ -261,6 +260,30 @@ class HeatCell:
     word: str  # the band in words: colour is never the only cue
     colour: str = ""  # the Dashboard's colour in words, where the slice has one
     no_colour: str = ""  # else, on a scaled metric, the Dashboard's reason (Placement.reason)
+
+    def html(self):
+        """The cell's <td>: its figure, its band in words, and its Dashboard colour or
+        why it has none."""
+        band = f" heat-{self.band}" if self.band else ""
+        if self.colour:
+            extra = format_html('<br><span class="heat-word">{}: {}</span>',
+                                gettext("Dashboard colour"), self.colour)
+        elif self.no_colour:
+            extra = format_html('<br><span class="heat-word">{}</span>', self.no_colour)
+        else:
+            extra = ""
+        return format_html('<td class="heat-cell{}">{}<br><span class="heat-word">{}</span>{}'
+                           "</td>", band, self.figure.text, self.word, extra)
+
+
+class HeatRow(list):
+    """One district's HeatCells, written whole ({{ cells }} in _heat_map.html): a template
+    node a row instead of a loop with several nodes a cell, which made a page of 390 cells
+    cost many times the page without them (bench/run.py's by-district page). __str__, as
+    Django's templates write a value that is not a str by str() before escaping it."""
+
+    def __str__(self):
+        return format_html_join("", "{}", ((cell.html(),) for cell in self))
 
 
 def bands(metric, values):
@@ -293,25 +316,47 @@ def bands(metric, values):
 @dataclass
 class HeatMap:
     groups: list
-    rows: list  # [(district, [HeatCell per group])]
+    rows: list  # [(district, HeatRow)]
     notes: list
     scaled: bool
 
 
+# What a heat cell reads of its snapshot (latest, previous and _placed): read as values,
+# not as MetricSnapshot objects, whose 36 fields (the series among them) cost 35 ms for
+# the 390 cells of a page against 2 ms for these (bench DB, 2026-12-02).
+HEAT_FIELDS = ("district_id", "student_group_id", "latest_value", "latest_qualifier",
+               "latest_publication", "latest_period", "previous_value", "previous_period",
+               "previous_publication", "latest_n")
+
+
+class _Slice:
+    """The HEAT_FIELDS of one snapshot, read as a snapshot's attributes."""
+
+    __slots__ = (*HEAT_FIELDS, "metric")
+
+    def __init__(self, metric, row):
+        self.metric = metric
+        for name, value in zip(HEAT_FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+
 def heat_map(metric, districts, *, public_view):
     """The matrix district x student group of `districts` (the county first when it is
-    among them), one query; cells without a snapshot say so."""
-    snapshots = list(
-        MetricSnapshot.objects.filter(metric=metric, district__in=[d.pk for d in districts])
-        .select_related("student_group")
-        .order_by("-student_group__is_total", "student_group__name")
-    )
-    groups, cells, colours = {}, {}, {}
-    for snapshot in snapshots:
-        now, before, _ = figures(snapshot, metric, public_view=public_view)
-        groups.setdefault(snapshot.student_group_id, snapshot.student_group)
+    among them); two queries (the cells, their groups); cells without a snapshot say so."""
+    order = ("-student_group__is_total", "student_group__name")
+    slices = [_Slice(metric, row) for row in MetricSnapshot.objects.filter(
+        metric=metric, district__in=[d.pk for d in districts]).order_by(*order)
+        .values_list(*HEAT_FIELDS)]
+    group_ids = list(dict.fromkeys(s.student_group_id for s in slices))
+    groups = StudentGroup.objects.in_bulk(group_ids) if group_ids else {}
+    cells, colours = {}, {}
+    for snapshot in slices:
+        now = latest(snapshot, public_view=public_view)
         cells[snapshot.district_id, snapshot.student_group_id] = now
-        placed = _placed(metric, snapshot, now, before, public_view=public_view)
+        if metric.dashboard_scale is None:
+            continue
+        placed = _placed(metric, snapshot, now, previous(snapshot, public_view=public_view),
+                         public_view=public_view)
         if placed is not None:
             # A colour, or why the Dashboard gives none (too few students...), as the
             # by-group view says it: a blank would read as a colour forgotten.
@@ -319,19 +364,20 @@ def heat_map(metric, districts, *, public_view):
                 (placed.colour_word, "") if placed.colour else ("", placed.reason))
     band_of = bands(metric, [figure.value for figure in cells.values()
                              if figure.published or not public_view])
+    no_figure, not_published = gettext("no figure"), gettext("not published")
     rows = []
     for district in districts:
-        row = []
-        for group_id in groups:
+        row = HeatRow()
+        for group_id in group_ids:
             figure = cells.get((district.pk, group_id), NO_FIGURE)
             if figure.value is None:
-                row.append(HeatCell(figure, None, gettext("no figure") if figure is NO_FIGURE
-                                    else gettext("not published")))
+                row.append(HeatCell(figure, None, no_figure if figure is NO_FIGURE
+                                    else not_published))
             else:
                 row.append(HeatCell(figure, *band_of(figure.value),
                                     *colours.get((district.pk, group_id), ("", ""))))
         rows.append((district, row))
-    return HeatMap(list(groups.values()), rows, footnotes(cells.values()),
+    return HeatMap([groups[pk] for pk in group_ids], rows, footnotes(cells.values()),
                    metric.dashboard_scale is not None)
 
 

@@ -152,7 +152,7 @@ def metric_page(plan_slug, code):
         plan__slug=plan_slug,
         code=code,
     )
-    snapshot = dashboard_rows().filter(metric=metric).first()
+    snapshot = dashboard_rows().county_wide_of(metric)
     return metric, snapshot
 
 

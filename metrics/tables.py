@@ -1,43 +1,23 @@
 """The lists our pages show, one django-tables2 table each, on one shared base."""
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import equity, plausibility
+from .badges import row_status_badge, status_word
 from .latest_figure import latest_figure
 from .models import AuditEvent, MetricSnapshot
 from .rowformat import csv_safe
-from .status import WITHHELD, Status, baseline_label, display, is_overdue
+from .status import is_overdue
 from .translated_content import html_message, in_page_language
 from .units import format_change, plain_number
 
 PER_PAGE = 50
 
-
-def status_word(status, label, *, period=None, final=False):
-    """The status in words, "Baseline (2023-24)" for a baseline, "On track (final)" if closed."""
-    if status == WITHHELD:  # its word, never "(final)": no status is shown to be final
-        return display(status).word
-    if status == Status.BASELINE and period:
-        label = baseline_label(period)
-    return _("%(status)s (final)") % {"status": label} if final else label
-
-
-def status_badge(status, label, *, period=None, final=False):
-    return format_html(
-        '<span class="status status-{}"><span aria-hidden="true">{}</span> {}</span>',
-        status, display(status).icon, status_word(status, label, period=period, final=final),
-    )
-
-
-def row_status_badge(record):
-    """A snapshot row's badge: its period for a baseline, "(final)" in a closed plan."""
-    return status_badge(record.status, record.get_status_display(),
-                        period=record.latest_period,
-                        final=bool(record.metric.plan.closed_at))
 
 
 class BaseTable(tables.Table):
@@ -154,8 +134,7 @@ class MetricSnapshotTable(BaseTable):
         return badge
 
     def value_status(self, record):
-        return status_word(record.status, record.get_status_display(),
-                           period=record.latest_period,
+        return status_word(record.status, period=record.latest_period,
                            final=bool(record.metric.plan.closed_at))
 
     def render_latest_value(self, record):
@@ -213,10 +192,8 @@ class ReadingTable(BaseTable):
     state = tables.Column(verbose_name=_("Approval"))
     district = tables.Column(verbose_name=_("District"))
     student_group = tables.Column(verbose_name=_("Student group"))
-    sources = tables.TemplateColumn(
-        verbose_name=_("Source and evidence"), accessor="source_text", empty_values=(),
-        template_name="metrics/_reading_sources.html",
-    )
+    sources = tables.Column(verbose_name=_("Source and evidence"), accessor="source_text",
+                            empty_values=())
     note = tables.Column(verbose_name=_("Note"), default="")
 
     class Meta(BaseTable.Meta):
@@ -242,6 +219,20 @@ class ReadingTable(BaseTable):
         if record.is_derived:
             return format_html('{} <span class="badge">{}</span>', figure, _("derived"))
         return figure
+
+    def render_sources(self, record):
+        # Written here rather than by a template a cell (a TemplateColumn), which cost a
+        # tenth of the metric page for one district's readings (bench/run.py).
+        parts = []
+        if record.source_text:
+            parts.append(format_html("<q>{}</q>", record.source_text))
+        if record.evidence_url:
+            parts.append(format_html(' <a href="{}" rel="noopener noreferrer">{}</a>',
+                                     record.evidence_url, _("evidence link")))
+        if record.evidence_file:
+            parts.append(format_html(' <a href="{}">{}</a>', reverse(
+                "metrics:evidence", args=[record.pk]), _("evidence file")))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     def render_state(self, record):
         # "Returned: <the lead's comment>" is the state's own label (Reading.state_label).

@@ -16,6 +16,7 @@ from pillars.models import Goal, Pillar, PriorityArea, StrategicPlan
 
 from ..status import Status
 from ..units import DECIMAL_PLACES, MAX_DIGITS, Qualifier
+from .choices import QuickChoiceDisplay
 from .dimensions import District, StudentGroup
 from .metric import Level, Metric
 from .reading import Publication, returned_label
@@ -57,8 +58,16 @@ class MetricSnapshotQuerySet(models.QuerySet):
     def county_wide(self):
         return self.filter(district__is_total=True, student_group__is_total=True)
 
+    def county_wide_of(self, metric):
+        """The metric's one county-wide snapshot (one_county_wide_snapshot), or None.
+        Without the ORDER BY id that .first() adds: with it PostgreSQL walked the primary
+        key from the start until it met the row, 180-220 ms for a metric whose snapshots
+        were written last in a table of 120 k (bench/run.py's small plan beside the large
+        one, 2026-12-02), against well under 1 ms by the constraint's index."""
+        return next(iter(self.filter(metric=metric, is_county_wide=True).order_by()[:1]), None)
 
-class MetricSnapshot(models.Model):
+
+class MetricSnapshot(QuickChoiceDisplay, models.Model):
     """The latest state of one metric for one district and student group."""
 
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="snapshots")
@@ -143,6 +152,12 @@ class MetricSnapshot(models.Model):
             models.UniqueConstraint(
                 fields=["metric", "district", "student_group"], name="one_snapshot_per_slice"
             ),
+            # All districts x All students is one slice: so one county-wide row a metric
+            # (and the index county_wide_of reads it by).
+            models.UniqueConstraint(
+                fields=["metric"], condition=Q(is_county_wide=True),
+                name="one_county_wide_snapshot",
+            ),
         ]
         indexes = [models.Index(fields=["is_county_wide", "status"])]
 
@@ -176,7 +191,7 @@ class MetricSnapshot(models.Model):
         return returned_label(self.returned_comment) if self.returned_period else ""
 
 
-class Rollup(models.Model):
+class Rollup(QuickChoiceDisplay, models.Model):
     """Status counts of the metrics under one node of the plan (plan, pillar, area, goal)."""
 
     Level = Level  # the metric's levels: one definition (metrics.models.metric)

@@ -21,6 +21,7 @@ from ..units import (
     spec,
     validate_value,
 )
+from .choices import QuickChoiceDisplay
 from .dimensions import SLUG_HELP
 
 
@@ -72,7 +73,7 @@ class MetricQuerySet(models.QuerySet):
         return self.filter(pillar__leads=user).distinct()
 
 
-class Metric(models.Model):
+class Metric(QuickChoiceDisplay, models.Model):
     plan = models.ForeignKey(StrategicPlan, on_delete=models.CASCADE, related_name="metrics")
     # A metric sits at its most specific level; the levels above are kept too so
     # that "all metrics of a pillar" is one indexed filter, not a walk of the tree.

@@ -18,6 +18,7 @@ from ..evidence import (
 )
 from ..periods import PERIOD_FORMATS_HELP, PERIOD_REGEX, Period
 from ..units import COUNTS_HELP, DECIMAL_PLACES, MAX_DIGITS, Qualifier, format_counts
+from .choices import QuickChoiceDisplay
 from .dimensions import District, StudentGroup
 from .metric import Metric
 
@@ -64,7 +65,7 @@ def returned_label(comment):
     return _("Returned: %(comment)s") % {"comment": comment} if comment else str(_("Returned"))
 
 
-class Reading(models.Model):
+class Reading(QuickChoiceDisplay, models.Model):
     """One value of a metric for a period, a district and a student group.
 
     `value` is the latest value entered; `approved_value` is what a pillar lead last

@@ -1,9 +1,9 @@
 from django import template
 
+from ..badges import row_status_badge, status_badge
 from ..equity import view_url
 from ..latest_figure import latest_figure as latest_figure_html
 from ..status import STATUS_DISPLAY, WITHHELD, count_words, display, plan_life
-from ..tables import row_status_badge, status_badge
 from ..units import format_change
 
 register = template.Library()
@@ -34,8 +34,7 @@ def status(context, row):
     if hasattr(row, "metric"):
         return row_status_badge(row)
     plan = context.get("plan")
-    return status_badge(row.status, row.get_status_display(),
-                        final=bool(getattr(plan, "closed_at", None)))
+    return status_badge(row.status, final=bool(getattr(plan, "closed_at", None)))
 
 
 @register.simple_tag

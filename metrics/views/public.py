@@ -26,7 +26,7 @@ def metric_page(request, plan, code):
     """The public metric page: status, latest figure and change, the trend of published
     county-wide figures with its data table, the Dashboard placement, and the CSV link."""
     metric = public.public_metric(plan, code)
-    snapshot = selectors.dashboard_rows().filter(metric=metric).first()
+    snapshot = selectors.dashboard_rows().county_wide_of(metric)
     if snapshot is not None:
         public.public_row(snapshot, metric.plan)
     series = public.public_series(metric)
