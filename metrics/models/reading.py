@@ -53,6 +53,10 @@ class Publication(models.TextChoices):
     COMPLEMENTARY = "complementary", _("Suppressed: would reveal a small group")
 
 
+# The fields `Reading.decided_on` reads.
+DECIDED_ON = frozenset({"approved_value", "value", "numerator", "denominator"})
+
+
 class ReadingQuerySet(models.QuerySet):
     def published(self):
         """Approved figures the publication rule lets the public see."""
@@ -225,6 +229,11 @@ class Reading(models.Model):
         self.set_period(Period.parse(self.period))
         if self.pk is not None:
             self.version += 1
+            if getattr(self, "_decided_on", None) != self.decided_on:
+                # What the publication rule was given changed: its decision no longer
+                # holds (fail closed), and the mark tells the next pass which table to
+                # decide again (metrics.privacy.decide.changed_tables).
+                self.publication = Publication.UNDECIDED
         upload = self.evidence_file
         if upload and not upload._committed:
             self.evidence_name = download_name(upload.name)
@@ -232,6 +241,7 @@ class Reading(models.Model):
             self.evidence_name = ""
         stored = self._evidence_before_save()
         super().save(*args, **kwargs)
+        self._decided_on = self.decided_on
         if stored and stored != self.evidence_file.name:
             delete_on_commit(self.evidence_file.storage, stored)
         self._stored_evidence = self.evidence_file.name or ""
@@ -250,7 +260,16 @@ class Reading(models.Model):
         # (None when the field was not loaded).
         stored = instance.__dict__.get("evidence_file")
         instance._stored_evidence = getattr(stored, "name", stored)
+        # What the publication rule was last given, when loaded (else a save resets it).
+        if DECIDED_ON.issubset(field_names):
+            instance._decided_on = instance.decided_on
         return instance
+
+    @property
+    def decided_on(self):
+        """What the publication rule is given of this reading (metrics.privacy.decide):
+        its approved value and that value's counts. The one place a change of it is seen."""
+        return (self.approved_value, *self.approved_counts)
 
     @property
     def evidence_download_name(self):
