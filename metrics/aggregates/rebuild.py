@@ -148,12 +148,10 @@ def _forget_pending(started, full, ids, wanted):
     served = PendingRebuild.objects.filter(metric_id__in=ids, **early)
     partial = {m for m, _, _ in wanted} - set(ids)
     if partial:
-        still = PendingSlice.objects.filter(metric_id__in=partial).values_list(
-            "metric_id", flat=True
-        )
+        still = PendingSlice.objects.filter(metric_id__in=partial).values("metric_id")
         served = served | PendingRebuild.objects.filter(
-            metric_id__in=partial - set(still), whole=False, **early
-        )
+            metric_id__in=partial, whole=False, **early
+        ).exclude(metric_id__in=still)  # a subquery: one statement
     served.delete()
 
 

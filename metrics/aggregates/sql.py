@@ -34,9 +34,9 @@ WHOLE_SQL = {
 COMPUTED_SQL = """
 UNION ALL
 SELECT * FROM (
-    SELECT r.metric_id, CAST(%s AS {district_type}) AS district_id, r.student_group_id, r.period, r.period_start,
-           r.period_end, {share}, '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*),
-           SUM(r.denominator)
+    SELECT r.metric_id, CAST(%s AS {district_type}) AS district_id, r.student_group_id,
+           r.period, r.period_start, r.period_end, {share}, '',
+           MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*), SUM(r.denominator)
     FROM {reading} r
     JOIN {metric} m ON m.id = r.metric_id AND m.unit = %s
     JOIN {district_plans} dp
