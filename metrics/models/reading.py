@@ -141,7 +141,8 @@ class Reading(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The publication rule's decision on the approved figure (Publication): set by the
-    # worker, reset to UNDECIDED whenever the approved figure changes; not history.
+    # worker, reset to UNDECIDED by save() whenever what the rule is given changes
+    # (decided_on); not history.
     publication = models.CharField(
         max_length=20, choices=Publication.choices, default=Publication.UNDECIDED,
         db_default=Publication.UNDECIDED, editable=False,
