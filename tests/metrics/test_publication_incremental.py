@@ -172,3 +172,22 @@ def test_incremental_publication_equals_a_full_pass(grid, fuzz_case, changes, dr
             raise Rollback
     except Rollback:
         pass
+
+
+def test_the_pass_after_one_save_reads_its_table_only(grid, django_assert_max_num_queries):
+    """One save's rebuild and pass: a bounded number of queries, and the readings the
+    pass decides are the saved year's table (9 cells), not the metric's (18)."""
+    metric, (_, d1, _), (_, r1, _) = grid
+    save(metric, "2023-24", d1, r1, 2, 5)
+    with django_assert_max_num_queries(QUERIES) as captured:
+        aggregates.rebuild_pending()
+    tables = [q["sql"] for q in captured.captured_queries
+              if '"metrics_reading"' in q["sql"] and '"period" IN' in q["sql"]]
+    # The table's approved readings, and its unapproved ones reset: that year only.
+    assert len(tables) == 2 and all("'2023-24'" in sql and "'2022-23'" not in sql
+                                    for sql in tables)
+
+
+# The queries of one save's rebuild and publication pass (pinned: it must not grow with
+# the metric's years or districts).
+QUERIES = 27
