@@ -18,7 +18,8 @@
   `request_full_rebuild()`; `rebuild_pending()`, what the queued task and the beat
   (every minute) run, and `rebuild_all()`, the nightly one: both then decide the
   publication of the rebuilt metrics' figures in the same transaction
-  (metrics.privacy.decide); `coalesced()`, around code that commits many transactions (the
+  (metrics.privacy.decide: of a metric asked for by slices, the tables of the periods
+  saved only); `coalesced()`, around code that commits many transactions (the
   grid, a batch of approvals): one rebuild at its end, eager or not.
 
 Every write path reaches the aggregates, each through one hook (a test per path in

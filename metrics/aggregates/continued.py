@@ -25,6 +25,7 @@ def continuation_links():
     return {
         pk: (earlier, span_label(start, end))
         for pk, earlier, start, end in Metric.objects.filter(continues__isnull=False)
+        .order_by()  # the default order would join four more tables
         .values_list("pk", "continues_id", "continues__plan__start_year",
                      "continues__plan__end_year")
     }

@@ -101,6 +101,7 @@ def approved_sql(scope, district_id, percents=None):
     sql += COMPUTED_SQL.format(
         reading=Reading._meta.db_table, metric=Metric._meta.db_table,
         district_plans=District.plans.through._meta.db_table, computed_where=computed_where,
+        district_type=Reading._meta.get_field("district").db_type(connection),
         share=SHARE_SQL[vendor].format(scale=spec(Unit.PERCENT).counts_scale,
                                        places=DECIMAL_PLACES, unit=10 ** DECIMAL_PLACES),
     )

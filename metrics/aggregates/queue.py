@@ -114,10 +114,11 @@ def rebuild_pending():
     # A partial request whose slices are gone (a cascade) rebuilds its metric whole.
     ids = sorted(pk for pk, whole in rows if whole or pk not in with_slices)
     # The publication rule decides in the rebuild's transaction: no page sees a rebuilt
-    # value with the decision of the one before (metrics.privacy.decide).
+    # value with the decision of the one before (metrics.privacy.decide); a metric asked
+    # for by slices only, in the tables its saved readings belong to.
     with transaction.atomic():
         rebuild(ids, slices=slices)
-        decide(sorted({pk for pk, _ in rows}))
+        decide(ids, slices=slices)
     return len(rows)
 
 

@@ -91,7 +91,8 @@ def rebuild(metric_ids=None, slices=None):
         # A district's figures make its all-districts figure where no one reported one.
         wanted = {s for s in with_county_slices(wanted, district.pk) if s[0] not in ids}
         links = continuation_links()
-        metrics = Metric.objects.select_related("plan")
+        # Ordered by id: the default order joins the plan's pillars (a rebuild needs none).
+        metrics = Metric.objects.select_related("plan").order_by("pk")
         if not full:
             judged = ids | {m for m, d, g in wanted if d == district.pk and g == group.pk}
             # The trends that show these metrics' county-wide readings are rebuilt too.
@@ -118,12 +119,16 @@ def rebuild(metric_ids=None, slices=None):
             if changed:
                 _rebuild_rollups({m.plan_id for m in changed}, changed, False)
         _forget_pending(started, full, ids, wanted)
-        state = AggregateState.current()
-        state.last_rebuild_at = timezone.now()
-        if full:
-            state.last_full_rebuild_at = state.last_rebuild_at
-            state.last_full_rebuild_seconds = time.perf_counter() - clock
-        state.save()
+        now = timezone.now()
+        # An incremental rebuild writes its time in one statement (the row exists once
+        # any rebuild has run).
+        if full or not AggregateState.objects.filter(pk=1).update(last_rebuild_at=now):
+            state = AggregateState.current()
+            state.last_rebuild_at = now
+            if full:
+                state.last_full_rebuild_at = now
+                state.last_full_rebuild_seconds = time.perf_counter() - clock
+            state.save()
     return len(metrics)
 
 
@@ -143,12 +148,10 @@ def _forget_pending(started, full, ids, wanted):
     served = PendingRebuild.objects.filter(metric_id__in=ids, **early)
     partial = {m for m, _, _ in wanted} - set(ids)
     if partial:
-        still = PendingSlice.objects.filter(metric_id__in=partial).values_list(
-            "metric_id", flat=True
-        )
+        still = PendingSlice.objects.filter(metric_id__in=partial).values("metric_id")
         served = served | PendingRebuild.objects.filter(
-            metric_id__in=partial - set(still), whole=False, **early
-        )
+            metric_id__in=partial, whole=False, **early
+        ).exclude(metric_id__in=still)  # a subquery: one statement
     served.delete()
 
 
@@ -228,8 +231,7 @@ def _judge_county_wide(metrics, district, group, full, links):
             set(ids) | {e for pk in ids for e, _ in earlier_metrics(pk, links)}),
         district, group,
     )
-    pending = _county_wide_pending(ids)
-    returned = _county_wide_returned(ids)
+    pending, returned = _county_wide_waiting(ids)
     moved = set()
     for pk, snap in county.items():
         metric = metrics[pk]
@@ -298,29 +300,22 @@ def _decimal(value):
     return field.to_python(value).quantize(Decimal(1).scaleb(-field.decimal_places))
 
 
-def _county_wide_pending(ids):
-    """The newest county-wide value awaiting approval, per metric. A returned value is
-    not pending (it waits for its steward, not for a lead): see `_county_wide_returned`."""
-    pending = {}
-    for metric_id, period, value, qualifier in (
-        _county_wide(ids).exclude(state__in=(ReadingState.APPROVED, ReadingState.RETURNED))
+def _county_wide_waiting(ids):
+    """Per metric, the newest county-wide value awaiting approval, (period, value,
+    qualifier), and the newest a lead returned, (period, comment), in one query. A
+    returned value is not pending: it waits for its steward, not for a lead."""
+    pending, returned = {}, {}
+    for metric_id, period, value, qualifier, state, comment in (
+        _county_wide(ids).exclude(state=ReadingState.APPROVED)
         .order_by("metric_id", "period_end", "period_start")
-        .values_list("metric_id", "period", "value", "qualifier")
+        .values_list("metric_id", "period", "value", "qualifier", "state", "review_comment")
     ):
-        pending[metric_id] = (period, value, qualifier)  # the last one is the newest
-    return pending
-
-
-def _county_wide_returned(ids):
-    """The newest county-wide value a lead returned, per metric: (period, comment)."""
-    returned = {}
-    for metric_id, period, comment in (
-        _county_wide(ids).filter(state=ReadingState.RETURNED)
-        .order_by("metric_id", "period_end", "period_start")
-        .values_list("metric_id", "period", "review_comment")
-    ):
-        returned[metric_id] = (period, comment)
-    return returned
+        # The last one of each metric is its newest.
+        if state == ReadingState.RETURNED:
+            returned[metric_id] = (period, comment)
+        else:
+            pending[metric_id] = (period, value, qualifier)
+    return pending, returned
 
 
 def _rebuild_rollups(plan_ids, changed_metrics, full):

@@ -28,12 +28,15 @@ WHOLE_SQL = {
     "sqlite": "CAST(r.approved_value AS integer)",
 }
 # Left out when the scope holds no percent (a smaller statement to plan, per slice).
+# The all-districts id is cast to the column's type: a branch whose column type differs
+# keeps PostgreSQL from pushing a filter on it into the union (the county-wide series
+# then read every district's readings of the metric, not its own 36).
 COMPUTED_SQL = """
 UNION ALL
 SELECT * FROM (
-    SELECT r.metric_id, %s AS district_id, r.student_group_id, r.period, r.period_start,
-           r.period_end, {share}, '', MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*),
-           SUM(r.denominator)
+    SELECT r.metric_id, CAST(%s AS {district_type}) AS district_id, r.student_group_id,
+           r.period, r.period_start, r.period_end, {share}, '',
+           MAX(COALESCE(r.approved_at, r.updated_at)), COUNT(*), SUM(r.denominator)
     FROM {reading} r
     JOIN {metric} m ON m.id = r.metric_id AND m.unit = %s
     JOIN {district_plans} dp

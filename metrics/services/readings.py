@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access, plausibility
 from ..aggregates import request_rebuild
-from ..models import District, Metric, Publication, Reading, ReadingState, StudentGroup
+from ..models import District, Metric, Reading, ReadingState, StudentGroup
 from .plans import refuse_if_closed
 from .reminders import notify_returned
 
@@ -199,9 +199,8 @@ def _insert_first(reading):
 
 
 def _approve(reading, user, at=None):
-    # The one write path of approvals: a new approved figure is not public until the
-    # worker's pass has decided it (metrics.privacy.decide): fail closed.
-    reading.publication = Publication.UNDECIDED
+    # The one write path of approvals. A new approved figure is not public until the
+    # worker's pass has decided it: Reading.save resets its publication (fail closed).
     reading.state = ReadingState.APPROVED
     reading.approved_value = reading.value
     reading.approved_qualifier = reading.qualifier
