@@ -1,5 +1,7 @@
 """Our middleware: a request body over MAX_REQUEST_BYTES refused unread; the
-Content-Security-Policy header built once (django-csp's middleware, memoised).
+Content-Security-Policy header built once (django-csp's middleware, memoised); the
+signed-in user read with the session (Django's AuthenticationMiddleware, handing the
+session to metrics/user_cache.py).
 
 Request bodies. Django caps form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but streams
 uploaded files to disk whatever their size, so a 200 MB body was read in full before the
@@ -14,8 +16,13 @@ the text depends on nothing else, so `CSPMiddleware` builds it once per (setting
 response's decorator parts) and keeps it; a request that used its nonce
 (`request.csp_nonce`) is built as django-csp builds it. Which responses get the header
 (exempt views, EXCLUDE_URL_PREFIXES, a header already set, Django's debug pages) is
-django-csp's process_response, kept line for line; tests/test_csp.py checks the headers
-equal django-csp's own, plain, decorated and report-only.
+decided as django-csp 4.0's process_response decides it; tests/test_csp.py checks the
+headers equal django-csp's own, plain, decorated, exempt and report-only.
+
+The signed-in user (issue 14). Django's AuthenticationMiddleware, whose lazy
+`request.user` is read with the request's session at hand (metrics/user_cache.py's
+`session_at_hand`), so that the backend takes the user's entry from the session's own
+round trip to the cache instead of making a second one.
 """
 
 import http.client
@@ -25,9 +32,14 @@ from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthMiddleware
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
+
+from . import user_cache
 
 
 class RequestBodyLimitMiddleware:
@@ -119,3 +131,18 @@ class CSPMiddleware(DjangoCSPMiddleware):
             request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
 
+
+def _user(request):
+    # django.contrib.auth.middleware.get_user, with the session at hand.
+    if not hasattr(request, "_cached_user"):
+        with user_cache.session_at_hand(request.session):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthMiddleware):
+    """Django's, reading the user with the session at hand (module docstring)."""
+
+    def process_request(self, request):
+        super().process_request(request)  # request.auser, and its check of the order
+        request.user = SimpleLazyObject(lambda: _user(request))
