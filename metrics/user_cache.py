@@ -27,7 +27,8 @@ request's session at hand (`session_at_hand`) while Django's `auth.get_user` run
 `get_user` takes the generation and the entry from it, with no round trip of its own
 (a session store that read no such thing: `get_user` reads them itself, as before).
 The rules above hold unchanged: the entry counts only under the current generation, read
-in the same round trip as the session, and only for the user id the session holds; a
+in the same round trip as the session (and not once this process has made a change since
+that read: `_changes`), and only for the user id the session holds; a
 sign-out deletes the session (its key is no longer sent, or names no user), and its
 entry expires within CACHE_SECONDS. A user signed in twice has two entries (one each
 session), each read from the database once. Outside a request (no session at hand) the
