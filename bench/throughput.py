@@ -27,6 +27,15 @@ the rate under wrk follows the round trips more than the CPU: each of the four (
 session, Redis user, the key's query, Redis page) waits for the run queue, so at a load
 of 12 the overview made 35 req/s against /ok's 282 (a 304, three round trips: 55).
 
+2026-12-02: the session and the user in one Redis round trip (an MGET with the session,
+metrics/sessions.py and user_cache.py) and the Content-Security-Policy built once
+(metrics/middleware.py): three round trips a cached hit (the MGET, the key's query, the
+page; two for a 304), and 1.1-1.7 ms of CPU a hit against 1.6-1.9 before (the least of
+nine runs of 400 hits, in-process, load 3-4). Under wrk on LACOE's plan, before and after
+in the same session, twice, at a load of 4-6 (the bench itself is most of it): the
+overview 0.20 and 0.13 of /ok before, 0.20 and 0.35 after; the pillar 0.18 and 0.23
+before, 0.23 and 0.26 after; the 304 reload 0.21 and 0.22 before, 0.32 and 0.31 after.
+
 Alone (`python bench/throughput.py --database postgres://.../name`) it migrates that
 database, loads LACOE's plan and figures (fixtures/lacoe), signs in a leadership user and
 loads the plan's overview and its first pillar: the throughput figures without the

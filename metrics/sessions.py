@@ -7,8 +7,11 @@ stays: the embedded default's cache is per process, and a session deleted (a sig
 one process would still be read from another's cache.
 
 What this adds to Django's `cached_db`, for a cache that is down ("a cache that is down
-costs speed, never the page"):
+costs speed, never the page"), and for the signed-in user:
 
+- the read of the session also reads the user's generation and cached entry (one
+  `get_many`, metrics/user_cache.py's "One round trip with the session"), kept on the
+  store for the backend's get_user;
 - a read that misses the cache, or cannot reach it, is answered from the database, and a
   failure to store it back in the cache is logged, not raised;
 - a sign-out (delete) always deletes the database row, and a cache that cannot be reached
@@ -22,6 +25,7 @@ import logging
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 
+from . import user_cache
 from .aggregates.queue import UNREACHABLE
 
 log = logging.getLogger(__name__)
@@ -33,10 +37,17 @@ class SessionStore(CachedDBStore):
     cache_key_prefix = "metrics.sessions:"
 
     def load(self):
+        # The signed-in user's generation and entry come in the same round trip
+        # (metrics/user_cache.py, "One round trip with the session").
+        keys = user_cache.keys_with_session(self.session_key)
         try:
-            data = self._cache.get(self.cache_key)
+            found = self._cache.get_many([self.cache_key, *keys])
         except UNREACHABLE:
-            data = None
+            found = {}
+        else:
+            if keys:
+                self.user_cache_read = user_cache.read_with_session(self.session_key, found)
+        data = found.get(self.cache_key)
         if data is not None:
             return data
         stored = self._get_session_from_db()

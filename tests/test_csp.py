@@ -7,8 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.constants import NONCE, SELF
+from csp.decorators import csp_exempt, csp_replace, csp_update
+from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from django.conf import settings
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
+
+from metrics.middleware import CSPMiddleware
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
@@ -89,3 +96,63 @@ def test_the_checks_above_do_catch_what_they_look_for():
     assert not HANDLER.search('<p>Carry on, join us</p>')
     assert not HANDLER.search('<a href="/x" data-on="y">')
     assert INLINE_STYLE.search('<div style="color: red">')
+
+
+# --- Built once (metrics/middleware.py's CSPMiddleware): the same headers as django-csp's --
+
+
+def _plain(request):
+    return HttpResponse("page")
+
+
+_VIEWS = {
+    "plain": _plain,
+    "update": csp_update({"img-src": ["https://tiles.example.org"]})(_plain),
+    "replace": csp_replace({"script-src": [SELF, "https://cdn.example.org"]})(_plain),
+    "exempt": csp_exempt()(_plain),
+    "update report-only": csp_update({"img-src": {"b.example", "a.example"}},
+                                     REPORT_ONLY=True)(_plain),
+    "exempt report-only": csp_exempt(REPORT_ONLY=True)(_plain),
+}
+REPORT_ONLY = {"DIRECTIVES": {"default-src": [SELF], "report-uri": ["/csp-report/"]},
+               "EXCLUDE_URL_PREFIXES": ["/excluded/"]}
+
+
+def _headers(middleware_class, view, path="/"):
+    request = RequestFactory().get(path)
+    response = middleware_class(view)(request)
+    return {h: response.get(h) for h in ("Content-Security-Policy",
+                                         "Content-Security-Policy-Report-Only")}
+
+
+@pytest.mark.parametrize("report_only", [None, REPORT_ONLY], ids=["enforced", "and report-only"])
+@pytest.mark.parametrize("name", list(_VIEWS))
+def test_the_policy_built_once_is_the_one_django_csp_builds(settings, name, report_only):
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = report_only
+    view = _VIEWS[name]
+    expected = _headers(DjangoCSPMiddleware, view)
+    assert _headers(CSPMiddleware, view) == _headers(CSPMiddleware, view) == expected
+    assert (_headers(CSPMiddleware, view, "/excluded/x")
+            == _headers(DjangoCSPMiddleware, view, "/excluded/x"))
+    if name == "plain":
+        assert expected["Content-Security-Policy"] and "'self'" in expected[
+            "Content-Security-Policy"]
+
+
+def test_a_policy_built_once_follows_the_settings_and_each_nonce(settings):
+    before = _headers(CSPMiddleware, _plain)["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF, NONCE]}}
+
+    def uses_its_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    nonces = {_headers(CSPMiddleware, uses_its_nonce)["Content-Security-Policy"]
+              for _ in range(2)}
+    assert len(nonces) == 2 and all("'nonce-" in n for n in nonces)
+    assert _headers(CSPMiddleware, _plain) == _headers(DjangoCSPMiddleware, _plain)
+    assert _headers(CSPMiddleware, _plain)["Content-Security-Policy"] != before
+
+
+def test_every_page_goes_through_the_policy_built_once():
+    assert "metrics.middleware.CSPMiddleware" in settings.MIDDLEWARE
+    assert "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE

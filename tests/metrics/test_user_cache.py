@@ -103,7 +103,8 @@ def test_an_entry_of_another_generation_is_never_used(shared, users):
     client = _signed_in(outsider)
     assert _get(client)[0].status_code == 403
     # What a process could have stored before a change committed: not read again.
-    cache.set(user_cache.ENTRY_KEY % outsider.pk, ("old", lead, {"metrics.approve_reading"}))
+    cache.set(user_cache.ENTRY_KEY % client.session.session_key,
+              ("old", outsider.pk, lead, lead.get_all_permissions()))
     assert _get(client)[0].status_code == 403
 
 
@@ -119,3 +120,33 @@ def test_a_cache_that_is_down_costs_speed_not_the_page(shared, users, monkeypatc
     assert _get(client)[0].status_code == 403
     client.post(reverse("logout"))
     assert _get(client)[0].status_code == 302
+
+
+def test_the_user_read_with_the_session_is_not_used_after_a_change_in_this_process(
+        shared, users):
+    from django.contrib.auth import get_user
+    from django.http import HttpRequest
+
+    from metrics.sessions import SessionStore
+
+    client = _signed_in(users["lead"])
+    assert _get(client)[0].status_code == 200  # the entry stored under this session
+    request = HttpRequest()
+    request.session = SessionStore(client.session.session_key)
+    assert request.session.keys()  # read with the generation and the entry, in one trip
+    assert user_cache.ENTRY_KEY % client.session.session_key in request.session.user_cache_read[2]
+    users["lead"].groups.clear()  # a change after that read, before the user is read
+    with user_cache.session_at_hand(request.session), CaptureQueriesContext(connection) as q:
+        user = get_user(request)
+    assert user == users["lead"] and not user.has_perm("metrics.change_reading")
+    assert any('FROM "auth_user"' in query["sql"] for query in q.captured_queries)
+
+
+def test_an_entry_of_another_user_under_the_session_is_never_used(shared, users):
+    lead, outsider = users["lead"], users["outsider"]
+    client = _signed_in(outsider)
+    assert _get(client)[0].status_code == 403
+    generation = cache.get(user_cache.GENERATION_KEY)
+    cache.set(user_cache.ENTRY_KEY % client.session.session_key,
+              (generation, lead.pk, lead, lead.get_all_permissions()))
+    assert _get(client)[0].status_code == 403

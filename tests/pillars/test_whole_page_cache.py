@@ -210,3 +210,71 @@ def test_text_a_person_wrote_never_takes_a_token(client, users, pages, plan_with
     assert forged not in html and page_cache.CSRF_PLACEHOLDER.decode() in html  # escaped
     tokens = set(TOKEN.findall(html))  # the page's own forms': one fresh token
     assert len(tokens) == 1 and page_cache.CSRF_PLACEHOLDER.decode() not in tokens
+
+
+CACHE_CALLS = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "has_key",
+               "touch", "incr")
+
+
+@pytest.mark.parametrize("page", ["overview", "pillar"])
+def test_a_cached_hit_costs_two_round_trips_to_the_cache(client, users, pages, settings,
+                                                         monkeypatch, page):
+    """With Redis (its settings; this process's cache stands for it, each call of the cache
+    one round trip): the session with the user's entry in one read, then the page."""
+    from django.core.cache import cache
+
+    settings.USER_CACHE, settings.SESSION_ENGINE = True, "metrics.sessions"
+    client.force_login(users["leadership"])
+    for _ in range(2):
+        first = client.get(pages[page])
+    calls = []
+    for name in CACHE_CALLS:
+        monkeypatch.setattr(cache, name, _counted(calls, name, getattr(cache, name)))
+    again = client.get(pages[page])
+    assert [name for name, _ in calls] == ["get_many", "get"]
+    assert calls[1][1][0].startswith(page_cache.PAGE_KEY_PREFIX)
+    assert TOKEN.sub("", again.content.decode()) == TOKEN.sub("", first.content.decode())
+
+
+def _counted(calls, name, method, inside=[]):  # noqa: B006 - shared on purpose
+    """`method`, recording its calls but not those it makes itself (locmem's get_many
+    calls get: one round trip for Redis's MGET)."""
+
+    def call(*args, **kwargs):
+        if not inside:
+            calls.append((name, args))
+        inside.append(name)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    return call
+
+
+@pytest.mark.redis
+def test_a_cached_hit_costs_two_round_trips_to_real_redis(client, users, pages, settings,
+                                                          monkeypatch):
+    """The same, counted at the Redis client: the commands it sends."""
+    import redis
+
+    from ..test_live_services import _require_redis
+
+    _require_redis()
+    settings.CACHES = {"default": {"BACKEND": "metrics.redis_cache.RedisCache",
+                                   "LOCATION": settings.REDIS_URL}}
+    settings.USER_CACHE, settings.SESSION_ENGINE = True, "metrics.sessions"
+    client.force_login(users["leadership"])
+    for _ in range(2):
+        first = client.get(pages["overview"])
+    commands = []
+    send = redis.Redis.execute_command
+
+    def counted(self, *args, **kwargs):
+        commands.append(args[0])
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    again = client.get(pages["overview"])
+    assert commands == ["MGET", "GET"]
+    assert TOKEN.sub("", again.content.decode()) == TOKEN.sub("", first.content.decode())
