@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0027_reading_keyset'),
+        ('metrics', '0028_snapshot_county_unique'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
