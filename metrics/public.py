@@ -27,7 +27,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from . import access, privacy
 from .language import with_translations
-from .models import Metric, MetricSnapshot, Publication, Reading, Status
+from .models import Metric, MetricSnapshot, Publication, Reading
 from .selectors import county_wide_readings, dashboard_rows, headline_rows
 from .status import WITHHELD, rollup_status
 
@@ -129,9 +129,6 @@ class PublicRollup:
     @property
     def metric_count(self):
         return sum(self.counts.values())
-
-    def get_status_display(self):
-        return Status(self.status).label
 
 
 def public_rollups(plan, pillar=None):
